@@ -303,6 +303,13 @@ public final class ClientHelloLookupHandler extends SslClientHelloHandler<Client
             // SslClientHelloHandler forwards the buffered ClientHello to the SslHandler on removal
             ctx.pipeline().replace(this, SslHandler.class.getName(), sslHandler);
             sslHandler = null;
+        } catch (RuntimeException e) {
+            // A server-side fault (e.g. a closed context refusing new engines), not the client's.
+            // SslClientHelloHandler would pass it to the next handler and leave the channel open:
+            // close it here instead, and say so loudly enough to be seen.
+            log.warn("{}: could not start TLS, closing: {}", ctx.channel(), e.toString());
+            ctx.close();
+            return;
         } finally {
             // not in the pipeline: the engine (its native SSL, the offered session) is still ours to free
             if (sslHandler != null) {

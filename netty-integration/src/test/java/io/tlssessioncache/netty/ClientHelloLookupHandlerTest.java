@@ -152,6 +152,37 @@ class ClientHelloLookupHandlerTest {
         }
     }
 
+    @Test
+    void tls12SessionOfATls13CapableClientIsLookedUpOnlyWhereTls12WillBeNegotiated() throws Exception {
+        ClientHelloTestStore store = new ClientHelloTestStore();
+        ResumingSslContext only12 = ResumingSslContextBuilder.forServer(certA[0], certA[1])
+                .sessionStore(store).protocols("TLSv1.2").contextName("hook-test-12").build();
+        contexts.add(only12);
+        try (ClientHelloTestServer s12 = server(only12);
+             ClientHelloTestServer s13 = server(context(certA, store, Duration.ofSeconds(5)))) {
+            Path sess = file("t12only");
+            assertEquals("New", sClient(s12.port(), "-tls1_2", "-sess_out", sess.toString()).resumption());
+            // no version flag: the client offers TLS 1.3 and 1.2, and its TLS 1.2 session id
+            OpenSslCli.Client resumed = sClient(s12.port(), "-sess_in", sess.toString());
+            assertEquals("Reused", resumed.resumption());
+            assertTrue(resumed.output().contains("TLSv1.2"), resumed.output());
+            assertEquals(1, store.gets.size());
+            // a TLS 1.3 server would negotiate TLS 1.3 and could not resume it anyway: no store round trip
+            assertEquals("New", sClient(s13.port(), "-sess_in", sess.toString()).resumption());
+            assertEquals(1, store.gets.size());
+        }
+    }
+
+    @Test
+    void closedContextClosesTheConnection() throws Exception {
+        ResumingSslContext ctx = context(certA, new ClientHelloTestStore(), Duration.ofSeconds(5));
+        try (ClientHelloTestServer s = server(ctx)) {
+            assertEquals("TLSv1.3", jdkHandshake(s.port(), "TLSv1.3"));
+            ctx.close();
+            assertClosedWithoutReply(s.port(), ClientHelloBytes.record(ClientHelloParserTest.jdkClientHello("TLSv1.3", "a.test")));
+        }
+    }
+
     // ---- a slow, hanging or failing store ----
 
     /**
@@ -204,6 +235,16 @@ class ClientHelloLookupHandlerTest {
             System.out.printf("[hook] s_client run with a hanging store, deadline 50 ms: %d ms%n",
                     (System.nanoTime() - t0) / 1_000_000);
             assertEquals(1, store.takes.size());
+
+            // the same with the JDK client, timing the handshake itself in this process
+            store.mode = ClientHelloTestStore.Mode.NORMAL;
+            SSLContext jdk = trustAll();
+            Jdk full = jdkHandshake(jdk, a.port(), "TLSv1.3"); // no ticket yet: no lookup; receives tickets
+            store.mode = ClientHelloTestStore.Mode.HANG;
+            Jdk waited = jdkHandshake(jdk, a.port(), "TLSv1.3"); // offers a ticket: the lookup hangs until the deadline
+            assertEquals(2, store.takes.size(), "the JDK client offered its ticket");
+            System.out.printf("[hook] JDK handshake without lookup: %.1f ms; with a hanging lookup, deadline 50 ms: %.1f ms%n",
+                    full.handshakeNanos() / 1e6, waited.handshakeNanos() / 1e6);
         }
     }
 
@@ -350,8 +391,8 @@ class ClientHelloLookupHandlerTest {
         }
     }
 
-    /** A JDK client handshake (trusting anything: the server's identity is not what is tested) and one echo. */
-    static String jdkHandshake(int port, String protocol) throws Exception {
+    /** A JDK client context trusting anything: the server's identity is not what these tests are about. */
+    static SSLContext trustAll() throws Exception {
         SSLContext ssl = SSLContext.getInstance("TLS");
         ssl.init(null, new TrustManager[] {new X509TrustManager() {
             @Override
@@ -367,15 +408,30 @@ class ClientHelloLookupHandlerTest {
                 return new X509Certificate[0];
             }
         }}, null);
+        return ssl;
+    }
+
+    /** A JDK client handshake with a fresh client context (so nothing to resume) and one echo. */
+    static String jdkHandshake(int port, String protocol) throws Exception {
+        return jdkHandshake(trustAll(), port, protocol).protocol();
+    }
+
+    record Jdk(String protocol, long handshakeNanos) {
+    }
+
+    /** A JDK client handshake (resuming whatever {@code ssl} holds for this port) and one echo. */
+    static Jdk jdkHandshake(SSLContext ssl, int port, String protocol) throws Exception {
         try (SSLSocket socket = (SSLSocket) ssl.getSocketFactory().createSocket(InetAddress.getLoopbackAddress(), port)) {
             socket.setSoTimeout(10_000);
             socket.setEnabledProtocols(new String[] {protocol});
+            long t0 = System.nanoTime();
             socket.startHandshake();
+            long t = System.nanoTime() - t0;
             socket.getOutputStream().write("hello\n".getBytes(StandardCharsets.US_ASCII));
             socket.getOutputStream().flush();
             byte[] echo = socket.getInputStream().readNBytes(6);
             assertEquals("hello\n", new String(echo, StandardCharsets.US_ASCII));
-            return socket.getSession().getProtocol();
+            return new Jdk(socket.getSession().getProtocol(), t);
         }
     }
 }
