@@ -11,6 +11,7 @@ import io.netty.util.Mapping;
 import io.netty.util.concurrent.Future;
 import io.netty.util.concurrent.Promise;
 import io.netty.util.concurrent.ScheduledFuture;
+import io.tlssessioncache.core.SessionCacheMetrics;
 import io.tlssessioncache.core.SessionKey;
 import io.tlssessioncache.core.SessionRecord;
 import io.tlssessioncache.core.SessionStore;
@@ -54,46 +55,52 @@ public final class ClientHelloLookupHandler extends SslClientHelloHandler<Client
 
     private final ResumingSslContext fixed;
     private final AsyncMapping<String, ResumingSslContext> mapping;
-    private final Counters metrics = new Counters();
+    private final SessionCacheMetrics metrics;
     private final long helloTimeoutNanos;
     private ScheduledFuture<?> helloTimer;
 
     /** Every connection uses {@code context}. */
     public ClientHelloLookupHandler(ResumingSslContext context) {
-        this(Objects.requireNonNull(context, "context"), null, DEFAULT_HELLO_TIMEOUT);
+        this(Objects.requireNonNull(context, "context"), null, SessionCacheMetrics.noop(), DEFAULT_HELLO_TIMEOUT);
     }
 
     /** The context is chosen by the SNI host name ({@code null} when the client sent none). */
     public ClientHelloLookupHandler(Mapping<? super String, ? extends ResumingSslContext> mapping) {
-        this(adapt(mapping), DEFAULT_HELLO_TIMEOUT);
+        this(adapt(mapping), SessionCacheMetrics.noop(), DEFAULT_HELLO_TIMEOUT);
     }
 
     /** The context is chosen asynchronously by the SNI host name ({@code null} when the client sent none). */
     public ClientHelloLookupHandler(AsyncMapping<? super String, ? extends ResumingSslContext> mapping) {
-        this(mapping, DEFAULT_HELLO_TIMEOUT);
+        this(mapping, SessionCacheMetrics.noop(), DEFAULT_HELLO_TIMEOUT);
     }
 
-    /** As {@link #ClientHelloLookupHandler(ResumingSslContext)}, with another hello timeout. */
-    public ClientHelloLookupHandler(ResumingSslContext context, Duration helloTimeout) {
-        this(Objects.requireNonNull(context, "context"), null, helloTimeout);
+    /** As {@link #ClientHelloLookupHandler(ResumingSslContext)}, reporting to {@code metrics}, with a hello timeout. */
+    public ClientHelloLookupHandler(ResumingSslContext context, SessionCacheMetrics metrics, Duration helloTimeout) {
+        this(Objects.requireNonNull(context, "context"), null, metrics, helloTimeout);
     }
 
     /**
      * @param mapping      server name ({@code null} if none) to context; a failed or {@code null}
      *                     answer closes the connection
+     * @param metrics      where malformed hellos ({@code rejected("malformed-hello")}), records
+     *                     that do not fit ({@code rejected("wrong-key")}), lookups cut by the
+     *                     deadline ({@code storeError("lookup-deadline")}) and stores that throw
+     *                     instead of failing their stage ({@code storeError("get"/"take")}) are
+     *                     counted; the store counts its own lookups, hits, misses and latency
      * @param helloTimeout how long a new connection may take to send its ClientHello; zero for no limit
      */
     @SuppressWarnings("unchecked")
     public ClientHelloLookupHandler(AsyncMapping<? super String, ? extends ResumingSslContext> mapping,
-                                    Duration helloTimeout) {
+                                    SessionCacheMetrics metrics, Duration helloTimeout) {
         this(null, (AsyncMapping<String, ResumingSslContext>) Objects.requireNonNull(mapping, "mapping"),
-                helloTimeout);
+                metrics, helloTimeout);
     }
 
     private ClientHelloLookupHandler(ResumingSslContext fixed, AsyncMapping<String, ResumingSslContext> mapping,
-                                     Duration helloTimeout) {
+                                     SessionCacheMetrics metrics, Duration helloTimeout) {
         this.fixed = fixed;
         this.mapping = mapping;
+        this.metrics = Objects.requireNonNull(metrics, "metrics");
         if (helloTimeout.isNegative()) {
             throw new IllegalArgumentException("helloTimeout must not be negative");
         }
@@ -335,20 +342,6 @@ public final class ClientHelloLookupHandler extends SslClientHelloHandler<Client
             ctx.close();
         } else {
             ctx.fireExceptionCaught(cause);
-        }
-    }
-
-    /**
-     * TODO(metrics): report to io.tlssessioncache.core.SessionCacheMetrics (a constructor argument)
-     * once cache-core's metrics land in main: rejected("malformed-hello"), rejected("wrong-key"),
-     * storeError("lookup-deadline"), storeError("get"/"take") when a store throws. The store counts
-     * its own lookups, hits, misses and latency.
-     */
-    private static final class Counters {
-        void rejected(String reason) {
-        }
-
-        void storeError(String operation) {
         }
     }
 
