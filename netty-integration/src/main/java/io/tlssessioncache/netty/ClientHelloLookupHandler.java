@@ -21,6 +21,7 @@ import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
 import java.time.Duration;
+import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.CompletionStage;
@@ -58,6 +59,7 @@ public final class ClientHelloLookupHandler extends SslClientHelloHandler<Client
     private final SessionCacheMetrics metrics;
     private final long helloTimeoutNanos;
     private ScheduledFuture<?> helloTimer;
+    private boolean closing;
 
     /** Every connection uses {@code context}. */
     public ClientHelloLookupHandler(ResumingSslContext context) {
@@ -161,6 +163,18 @@ public final class ClientHelloLookupHandler extends SslClientHelloHandler<Client
     }
 
     // ---- lookup ----
+
+    @Override
+    protected void decode(ChannelHandlerContext ctx, ByteBuf in, List<Object> out) throws Exception {
+        if (closing) {
+            // SslClientHelloHandler leaves the hello in the buffer for the SslHandler; once we chose
+            // to close, decoding it again (channelInactive calls decodeLast) would parse, and count,
+            // the same bad hello twice
+            in.skipBytes(in.readableBytes());
+            return;
+        }
+        super.decode(ctx, in, out);
+    }
 
     @Override
     protected Future<Resolution> lookup(ChannelHandlerContext ctx, ByteBuf clientHello) {
@@ -291,6 +305,7 @@ public final class ClientHelloLookupHandler extends SslClientHelloHandler<Client
             if (r.outcome() == Outcome.MALFORMED) {
                 metrics.rejected("malformed-hello");
             }
+            closing = true;
             log.debug("{}: {}, closing", ctx.channel(), r.detail());
             ctx.fireUserEventTriggered(new SniCompletionEvent(new DecoderException(r.detail())));
             ctx.close();
@@ -314,6 +329,7 @@ public final class ClientHelloLookupHandler extends SslClientHelloHandler<Client
             // A server-side fault (e.g. a closed context refusing new engines), not the client's.
             // SslClientHelloHandler would pass it to the next handler and leave the channel open:
             // close it here instead, and say so loudly enough to be seen.
+            closing = true;
             log.warn("{}: could not start TLS, closing: {}", ctx.channel(), e.toString());
             ctx.close();
             return;
@@ -338,6 +354,7 @@ public final class ClientHelloLookupHandler extends SslClientHelloHandler<Client
             if (cause instanceof DecoderException) {
                 metrics.rejected("malformed-hello");
             }
+            closing = true;
             log.debug("{}: {} before the TLS handshake, closing", ctx.channel(), root.getClass().getSimpleName());
             ctx.close();
         } else {
