@@ -36,6 +36,8 @@ final class ServeCommand implements Callable<Integer> {
     private static final Set<String> KNOWN_PROTOCOLS = Set.of("TLSv1.2", "TLSv1.3");
     private static final Pattern CONTEXT_NAME = Pattern.compile("[A-Za-z0-9._-]{1,32}");
 
+    private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(ServeCommand.class);
+
     @Spec
     CommandSpec spec;
 
@@ -96,6 +98,17 @@ final class ServeCommand implements Callable<Integer> {
                     + "Default: ${DEFAULT-VALUE}.")
     Duration lookupDeadline;
 
+    @Option(names = "--key-prefix", paramLabel = "PREFIX",
+            description = "Redis store only: first part of every Redis key and of the invalidation channel "
+                    + "(1-64 of A-Z a-z 0-9 . _ -; default tls-session), e.g. to give a Redis ACL user ~PREFIX:*.")
+    String keyPrefix;
+
+    @Option(names = "--sealing-key-file", paramLabel = "FILE",
+            description = {"Redis store only: the key ring that seals sessions at rest (lines 'ID:BASE64-32-BYTE-KEY'; "
+                    + "the first key seals, all open). Default: the environment variable " + SessionStores.SEALING_KEYS_ENV
+                    + "; without either, a key for this process only is generated (other servers cannot resume its sessions)."})
+    Path sealingKeyFile;
+
     @Override
     public Integer call() throws Exception {
         ServerSettings settings = settings();
@@ -104,10 +117,12 @@ final class ServeCommand implements Callable<Integer> {
         ServerNode node;
         try {
             node = ServerNode.start(settings);
-        } catch (SessionStores.UnavailableStoreException e) {
-            throw new ParameterException(spec.commandLine(), e.getMessage(), e, null, null);
-        } catch (ServerNode.ListenException e) {
-            err.println("error: " + e.getMessage());
+        } catch (SessionStores.StoreOptionException e) {
+            throw new ParameterException(spec.commandLine(), e.getMessage(), e);
+        } catch (Exception e) {
+            // Cannot bind, cannot reach the store, unreadable certificate: the usage text would not help.
+            log.debug("start failed", e);
+            err.println("error: " + (e instanceof ServerNode.ListenException ? "" : "cannot start: ") + message(e));
             err.flush();
             return 1;
         }
@@ -121,6 +136,15 @@ final class ServeCommand implements Callable<Integer> {
         return 0;
     }
 
+    /** The most telling message of a cause chain (never a secret: no component puts one in a message). */
+    private static String message(Throwable e) {
+        Throwable t = e;
+        while (t.getMessage() == null && t.getCause() != null) {
+            t = t.getCause();
+        }
+        return t.getMessage() != null ? t.getMessage() : t.getClass().getSimpleName();
+    }
+
     /** The options, checked; a {@link ParameterException} says what is wrong. */
     ServerSettings settings() {
         CommandLine cl = spec.commandLine();
@@ -130,11 +154,15 @@ final class ServeCommand implements Callable<Integer> {
         requireReadable(cl, "--cert", cert);
         requireReadable(cl, "--key", key);
         requireReadable(cl, "--trust", trust);
+        requireReadable(cl, "--sealing-key-file", sealingKeyFile);
         if (clientAuth != ClientAuthMode.NONE && trust == null) {
             throw new ParameterException(cl, "--client-auth " + clientAuth.name().toLowerCase() + " needs --trust FILE (the CAs client certificates chain to)");
         }
         if (clientAuth == ClientAuthMode.NONE && trust != null) {
             throw new ParameterException(cl, "--trust is only used with --client-auth optional or require");
+        }
+        if (store instanceof StoreSpec.Memory && (keyPrefix != null || sealingKeyFile != null)) {
+            throw new ParameterException(cl, "--key-prefix and --sealing-key-file are only used with a Redis --store");
         }
         for (String protocol : protocols) {
             if (!KNOWN_PROTOCOLS.contains(protocol)) {
@@ -167,7 +195,9 @@ final class ServeCommand implements Callable<Integer> {
                 clientAuth,
                 Optional.ofNullable(trust),
                 contextName,
-                lookupDeadline);
+                lookupDeadline,
+                Optional.ofNullable(keyPrefix),
+                Optional.ofNullable(sealingKeyFile));
     }
 
     private static void requireReadable(CommandLine cl, String option, Path file) {

@@ -30,6 +30,7 @@ final class ServerNode implements AutoCloseable {
     private final EventLoopGroup group;
     private final SessionStore store;
     private final GeneratedCertificate generated; // null when the user gave --cert/--key
+    private final ServerSettings.CertificateFiles certificate;
     private final List<ListenerTls> contexts;
     private final List<Channel> listeners;
     private final List<InetSocketAddress> addresses;
@@ -37,8 +38,9 @@ final class ServerNode implements AutoCloseable {
     private final CountDownLatch terminated = new CountDownLatch(1);
 
     private ServerNode(EventLoopGroup group, SessionStore store, GeneratedCertificate generated,
-                       List<ListenerTls> contexts, List<Channel> listeners) {
+                       ServerSettings.CertificateFiles certificate, List<ListenerTls> contexts, List<Channel> listeners) {
         this.group = group;
+        this.certificate = certificate;
         this.store = store;
         this.generated = generated;
         this.contexts = List.copyOf(contexts);
@@ -89,7 +91,7 @@ final class ServerNode implements AutoCloseable {
                 log.info("listener {} ready (store: {}, context: {})",
                         HostPort.format((InetSocketAddress) channel.localAddress()), settings.store(), settings.contextName());
             }
-            return new ServerNode(group, store, generated, contexts, listeners);
+            return new ServerNode(group, store, generated, certificate, contexts, listeners);
         } catch (Throwable e) {
             shutdown(group, store, generated, contexts, listeners);
             throw e;
@@ -99,6 +101,11 @@ final class ServerNode implements AutoCloseable {
     /** The bound address of each listener, in the order of {@link ServerSettings#listen()}. */
     List<InetSocketAddress> addresses() {
         return addresses;
+    }
+
+    /** The PEM certificate chain the listeners present (a generated one lives until {@link #close()}). */
+    java.nio.file.Path certificateFile() {
+        return certificate.certificate();
     }
 
     /** Blocks until {@link #close()} has finished. */

@@ -20,6 +20,8 @@ import java.util.Optional;
  * @param trust           PEM CA certificates that client certificates must chain to
  * @param contextName     the user part of the session namespace
  * @param lookupDeadline  how long a handshake waits for the store before going on without it
+ * @param keyPrefix       Redis only: first part of every key
+ * @param sealingKeyFile  Redis only: the key ring file sealing entries at rest
  */
 record ServerSettings(
         List<HostPort> listen,
@@ -32,7 +34,9 @@ record ServerSettings(
         ClientAuthMode clientAuth,
         Optional<Path> trust,
         String contextName,
-        Duration lookupDeadline) {
+        Duration lookupDeadline,
+        Optional<String> keyPrefix,
+        Optional<Path> sealingKeyFile) {
 
     ServerSettings {
         listen = List.copyOf(listen);
@@ -44,6 +48,8 @@ record ServerSettings(
         Objects.requireNonNull(trust, "trust");
         Objects.requireNonNull(contextName, "contextName");
         Objects.requireNonNull(lookupDeadline, "lookupDeadline");
+        Objects.requireNonNull(keyPrefix, "keyPrefix");
+        Objects.requireNonNull(sealingKeyFile, "sealingKeyFile");
         if (listen.isEmpty()) {
             throw new IllegalArgumentException("at least one listen address");
         }
@@ -53,7 +59,7 @@ record ServerSettings(
     static ServerSettings defaults(List<HostPort> listen) {
         return new ServerSettings(listen, Optional.empty(), new StoreSpec.Memory(), 100_000,
                 Duration.ofHours(2), 2, List.of("TLSv1.2", "TLSv1.3"), ClientAuthMode.NONE,
-                Optional.empty(), "default", Duration.ofMillis(50));
+                Optional.empty(), "default", Duration.ofMillis(50), Optional.empty(), Optional.empty());
     }
 
     /** A certificate chain and its private key, both PEM files. */
