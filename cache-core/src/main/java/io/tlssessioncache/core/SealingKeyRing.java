@@ -54,6 +54,15 @@ public final class SealingKeyRing {
     public static final int OVERHEAD = HEADER_LENGTH + NONCE_LENGTH + TAG_LENGTH;
 
     private static final SecureRandom RANDOM = new SecureRandom();
+    // Cipher.getInstance does a provider lookup each call; a per-thread instance is re-initialized
+    // (key, nonce, AAD) on every use, so no state leaks from one record to the next.
+    private static final ThreadLocal<Cipher> CIPHER = ThreadLocal.withInitial(() -> {
+        try {
+            return Cipher.getInstance("AES/GCM/NoPadding");
+        } catch (GeneralSecurityException e) {
+            throw new IllegalStateException("AES/GCM/NoPadding is not available", e);
+        }
+    });
 
     private final int primaryId;
     // Indexed by key id (1..255): an O(1) lookup without boxing on the open path.
@@ -200,7 +209,7 @@ public final class SealingKeyRing {
         RANDOM.nextBytes(nonce);
         System.arraycopy(nonce, 0, out, HEADER_LENGTH, NONCE_LENGTH);
         try {
-            Cipher c = Cipher.getInstance("AES/GCM/NoPadding");
+            Cipher c = CIPHER.get();
             c.init(Cipher.ENCRYPT_MODE, keys[primaryId], new GCMParameterSpec(TAG_LENGTH * 8, nonce));
             c.updateAAD(associatedData(out, key));
             int n = c.doFinal(plaintext, 0, plaintext.length, out, HEADER_LENGTH + NONCE_LENGTH);
@@ -232,7 +241,7 @@ public final class SealingKeyRing {
             throw new InvalidRecordException("sealed under unknown key id " + keyId);
         }
         try {
-            Cipher c = Cipher.getInstance("AES/GCM/NoPadding");
+            Cipher c = CIPHER.get();
             c.init(Cipher.DECRYPT_MODE, k, new GCMParameterSpec(TAG_LENGTH * 8, sealed, HEADER_LENGTH, NONCE_LENGTH));
             c.updateAAD(associatedData(sealed, key));
             int offset = HEADER_LENGTH + NONCE_LENGTH;
