@@ -550,11 +550,20 @@ public final class OpenSslServerEngine extends SSLEngine {
             SessionId wanted = SessionId.of(id);
             Instant now = context.clock().instant();
             for (SessionRecord r : candidates) {
-                if (r.id().equals(wanted) && context.namespace().equals(r.namespace()) && r.isLiveAt(now)) {
+                if (r.id().equals(wanted) && context.namespace().equals(r.namespace())) {
+                    if (!r.isLiveAt(now)) {
+                        context.metrics().rejected("expired");
+                        return null;
+                    }
                     return r.state();
                 }
             }
             return null;
+        }
+
+        @Override
+        public void sessionUndecodable() {
+            context.metrics().rejected("malformed");
         }
 
         @Override

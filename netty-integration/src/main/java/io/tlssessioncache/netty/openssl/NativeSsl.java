@@ -572,6 +572,7 @@ public final class NativeSsl {
                 if (session.address() == 0) {
                     OpenSsl.clearErrors(); // corrupt state: a miss, and a full handshake
                     LOG.debug("a stored session did not decode; full handshake");
+                    cb.sessionUndecodable();
                     return MemorySegment.NULL;
                 }
                 return session;
