@@ -256,6 +256,9 @@ public final class OpenSslServerEngine extends SSLEngine {
                     int n = ssl.read(dsts, offset, length, (int) Math.min(Integer.MAX_VALUE, capacity - produced));
                     if (n > 0) {
                         produced += n;
+                        if (ssl.pendingInput() == 0) {
+                            break; // the whole record fitted (checked above): nothing left to read
+                        }
                         continue;
                     }
                     if (n == NativeSsl.READ_CLOSED) {
