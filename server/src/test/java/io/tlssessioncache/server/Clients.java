@@ -17,6 +17,12 @@ import java.util.concurrent.TimeUnit;
 /** Real TLS clients run as processes: {@code openssl s_client} and {@code curl}. */
 final class Clients {
 
+    /**
+     * Runs each task on a thread of its own: readers block for a process's whole life, and the
+     * common pool has a single thread on a 2-core machine.
+     */
+    static final java.util.concurrent.Executor OWN_THREAD = task -> Thread.ofPlatform().daemon().start(task);
+
     private Clients() {
     }
 
@@ -80,7 +86,7 @@ final class Clients {
             throw new UncheckedIOException("cannot run " + command.getFirst(), e);
         }
         try {
-            CompletableFuture<String> output = CompletableFuture.supplyAsync(() -> readAll(process.getInputStream()));
+            CompletableFuture<String> output = CompletableFuture.supplyAsync(() -> readAll(process.getInputStream()), OWN_THREAD);
             try (var in = process.getOutputStream()) {
                 if (stdin != null) {
                     in.write(stdin.getBytes(StandardCharsets.US_ASCII));

@@ -57,7 +57,7 @@ class LauncherIT {
                     // The process ended.
                 }
             });
-            CompletableFuture<String> stderr = CompletableFuture.supplyAsync(() -> Clients.readAll(process.getErrorStream()));
+            CompletableFuture<String> stderr = CompletableFuture.supplyAsync(() -> Clients.readAll(process.getErrorStream()), Clients.OWN_THREAD);
 
             List<InetSocketAddress> listeners = new ArrayList<>();
             while (listeners.size() < 2) {
