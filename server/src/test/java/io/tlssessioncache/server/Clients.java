@@ -103,13 +103,14 @@ final class Clients {
         }
     }
 
+    /** Everything until end of stream, or until the stream broke (what was read so far). */
     static String readAll(InputStream in) {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
         try {
-            ByteArrayOutputStream out = new ByteArrayOutputStream();
             in.transferTo(out);
-            return out.toString(StandardCharsets.UTF_8);
         } catch (IOException e) {
-            return "";
+            // Keep what arrived.
         }
+        return out.toString(StandardCharsets.UTF_8);
     }
 }
