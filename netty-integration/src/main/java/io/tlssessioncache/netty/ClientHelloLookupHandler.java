@@ -11,6 +11,7 @@ import io.netty.util.Mapping;
 import io.netty.util.concurrent.Future;
 import io.netty.util.concurrent.Promise;
 import io.netty.util.concurrent.ScheduledFuture;
+import io.tlssessioncache.core.SessionCacheMetrics;
 import io.tlssessioncache.core.SessionKey;
 import io.tlssessioncache.core.SessionRecord;
 import io.tlssessioncache.core.SessionStore;
@@ -20,6 +21,7 @@ import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
 import java.time.Duration;
+import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.CompletionStage;
@@ -54,46 +56,53 @@ public final class ClientHelloLookupHandler extends SslClientHelloHandler<Client
 
     private final ResumingSslContext fixed;
     private final AsyncMapping<String, ResumingSslContext> mapping;
-    private final Counters metrics = new Counters();
+    private final SessionCacheMetrics metrics;
     private final long helloTimeoutNanos;
     private ScheduledFuture<?> helloTimer;
+    private boolean closing;
 
     /** Every connection uses {@code context}. */
     public ClientHelloLookupHandler(ResumingSslContext context) {
-        this(Objects.requireNonNull(context, "context"), null, DEFAULT_HELLO_TIMEOUT);
+        this(Objects.requireNonNull(context, "context"), null, SessionCacheMetrics.noop(), DEFAULT_HELLO_TIMEOUT);
     }
 
     /** The context is chosen by the SNI host name ({@code null} when the client sent none). */
     public ClientHelloLookupHandler(Mapping<? super String, ? extends ResumingSslContext> mapping) {
-        this(adapt(mapping), DEFAULT_HELLO_TIMEOUT);
+        this(adapt(mapping), SessionCacheMetrics.noop(), DEFAULT_HELLO_TIMEOUT);
     }
 
     /** The context is chosen asynchronously by the SNI host name ({@code null} when the client sent none). */
     public ClientHelloLookupHandler(AsyncMapping<? super String, ? extends ResumingSslContext> mapping) {
-        this(mapping, DEFAULT_HELLO_TIMEOUT);
+        this(mapping, SessionCacheMetrics.noop(), DEFAULT_HELLO_TIMEOUT);
     }
 
-    /** As {@link #ClientHelloLookupHandler(ResumingSslContext)}, with another hello timeout. */
-    public ClientHelloLookupHandler(ResumingSslContext context, Duration helloTimeout) {
-        this(Objects.requireNonNull(context, "context"), null, helloTimeout);
+    /** As {@link #ClientHelloLookupHandler(ResumingSslContext)}, reporting to {@code metrics}, with a hello timeout. */
+    public ClientHelloLookupHandler(ResumingSslContext context, SessionCacheMetrics metrics, Duration helloTimeout) {
+        this(Objects.requireNonNull(context, "context"), null, metrics, helloTimeout);
     }
 
     /**
      * @param mapping      server name ({@code null} if none) to context; a failed or {@code null}
      *                     answer closes the connection
+     * @param metrics      where malformed hellos ({@code rejected("malformed-hello")}), records
+     *                     that do not fit ({@code rejected("wrong-key")}), lookups cut by the
+     *                     deadline ({@code storeError("lookup-deadline")}) and stores that throw
+     *                     instead of failing their stage ({@code storeError("get"/"take")}) are
+     *                     counted; the store counts its own lookups, hits, misses and latency
      * @param helloTimeout how long a new connection may take to send its ClientHello; zero for no limit
      */
     @SuppressWarnings("unchecked")
     public ClientHelloLookupHandler(AsyncMapping<? super String, ? extends ResumingSslContext> mapping,
-                                    Duration helloTimeout) {
+                                    SessionCacheMetrics metrics, Duration helloTimeout) {
         this(null, (AsyncMapping<String, ResumingSslContext>) Objects.requireNonNull(mapping, "mapping"),
-                helloTimeout);
+                metrics, helloTimeout);
     }
 
     private ClientHelloLookupHandler(ResumingSslContext fixed, AsyncMapping<String, ResumingSslContext> mapping,
-                                     Duration helloTimeout) {
+                                     SessionCacheMetrics metrics, Duration helloTimeout) {
         this.fixed = fixed;
         this.mapping = mapping;
+        this.metrics = Objects.requireNonNull(metrics, "metrics");
         if (helloTimeout.isNegative()) {
             throw new IllegalArgumentException("helloTimeout must not be negative");
         }
@@ -154,6 +163,18 @@ public final class ClientHelloLookupHandler extends SslClientHelloHandler<Client
     }
 
     // ---- lookup ----
+
+    @Override
+    protected void decode(ChannelHandlerContext ctx, ByteBuf in, List<Object> out) throws Exception {
+        if (closing) {
+            // SslClientHelloHandler leaves the hello in the buffer for the SslHandler; once we chose
+            // to close, decoding it again (channelInactive calls decodeLast) would parse, and count,
+            // the same bad hello twice
+            in.skipBytes(in.readableBytes());
+            return;
+        }
+        super.decode(ctx, in, out);
+    }
 
     @Override
     protected Future<Resolution> lookup(ChannelHandlerContext ctx, ByteBuf clientHello) {
@@ -284,6 +305,7 @@ public final class ClientHelloLookupHandler extends SslClientHelloHandler<Client
             if (r.outcome() == Outcome.MALFORMED) {
                 metrics.rejected("malformed-hello");
             }
+            closing = true;
             log.debug("{}: {}, closing", ctx.channel(), r.detail());
             ctx.fireUserEventTriggered(new SniCompletionEvent(new DecoderException(r.detail())));
             ctx.close();
@@ -307,6 +329,7 @@ public final class ClientHelloLookupHandler extends SslClientHelloHandler<Client
             // A server-side fault (e.g. a closed context refusing new engines), not the client's.
             // SslClientHelloHandler would pass it to the next handler and leave the channel open:
             // close it here instead, and say so loudly enough to be seen.
+            closing = true;
             log.warn("{}: could not start TLS, closing: {}", ctx.channel(), e.toString());
             ctx.close();
             return;
@@ -331,24 +354,11 @@ public final class ClientHelloLookupHandler extends SslClientHelloHandler<Client
             if (cause instanceof DecoderException) {
                 metrics.rejected("malformed-hello");
             }
+            closing = true;
             log.debug("{}: {} before the TLS handshake, closing", ctx.channel(), root.getClass().getSimpleName());
             ctx.close();
         } else {
             ctx.fireExceptionCaught(cause);
-        }
-    }
-
-    /**
-     * TODO(metrics): report to io.tlssessioncache.core.SessionCacheMetrics (a constructor argument)
-     * once cache-core's metrics land in main: rejected("malformed-hello"), rejected("wrong-key"),
-     * storeError("lookup-deadline"), storeError("get"/"take") when a store throws. The store counts
-     * its own lookups, hits, misses and latency.
-     */
-    private static final class Counters {
-        void rejected(String reason) {
-        }
-
-        void storeError(String operation) {
         }
     }
 

@@ -3,7 +3,10 @@ package io.tlssessioncache.netty;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.nio.NioIoHandler;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.netty.util.DomainWildcardMappingBuilder;
+import io.tlssessioncache.core.MicrometerSessionCacheMetrics;
+import io.tlssessioncache.core.SessionCacheMetrics;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
@@ -226,7 +229,10 @@ class ClientHelloLookupHandlerTest {
     @Test
     void lookupDeadlineGivesAFullHandshake() throws Exception {
         ClientHelloTestStore store = new ClientHelloTestStore();
-        try (ClientHelloTestServer a = server(context(certA, store, Duration.ofMillis(50)))) {
+        SimpleMeterRegistry registry = new SimpleMeterRegistry();
+        ResumingSslContext ctx = context(certA, store, Duration.ofMillis(50));
+        try (ClientHelloTestServer a = new ClientHelloTestServer(group, () -> new ClientHelloLookupHandler(ctx,
+                MicrometerSessionCacheMetrics.create(registry), ClientHelloLookupHandler.DEFAULT_HELLO_TIMEOUT))) {
             Path sess = file("deadline");
             sClient(a.port(), "-tls1_3", "-sess_out", sess.toString());
             store.mode = ClientHelloTestStore.Mode.HANG; // never answers: only the deadline can end the wait
@@ -243,6 +249,8 @@ class ClientHelloLookupHandlerTest {
             store.mode = ClientHelloTestStore.Mode.HANG;
             Jdk waited = jdkHandshake(jdk, a.port(), "TLSv1.3"); // offers a ticket: the lookup hangs until the deadline
             assertEquals(2, store.takes.size(), "the JDK client offered its ticket");
+            assertEquals(2.0, registry.get("tls.session.cache.store.errors").tag("operation", "lookup-deadline")
+                    .counter().count());
             System.out.printf("[hook] JDK handshake without lookup: %.1f ms; with a hanging lookup, deadline 50 ms: %.1f ms%n",
                     full.handshakeNanos() / 1e6, waited.handshakeNanos() / 1e6);
         }
@@ -306,8 +314,10 @@ class ClientHelloLookupHandlerTest {
     void garbageTruncatedOversizedAndMutatedHellosCloseTheirConnectionOnly() throws Exception {
         ClientHelloTestStore store = new ClientHelloTestStore();
         ResumingSslContext ctx = context(certA, store, Duration.ofSeconds(5));
+        SimpleMeterRegistry registry = new SimpleMeterRegistry();
+        SessionCacheMetrics metrics = MicrometerSessionCacheMetrics.create(registry);
         try (ClientHelloTestServer s = new ClientHelloTestServer(group,
-                () -> new ClientHelloLookupHandler(ctx, Duration.ofMillis(300)))) {
+                () -> new ClientHelloLookupHandler(ctx, metrics, Duration.ofMillis(300)))) {
             int port = s.port();
             // plain text, not TLS at all
             assertClosedWithoutReply(port, "GET / HTTP/1.1\r\nHost: a.test\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
@@ -349,6 +359,11 @@ class ClientHelloLookupHandlerTest {
             System.out.printf("[hook] 2000 mutated hellos over sockets: %d rejected by the parser, %d handed to OpenSSL, %d ms%n",
                     rejected, accepted, (System.nanoTime() - t0) / 1_000_000);
             assertTrue(rejected > 500, "the mutations mostly break the hello: " + rejected);
+            // every connection the parser rejected, plus the hand-made bad ones above except the two the
+            // hello timeout closed, is counted once (oversized / not-TLS ones come through exceptionCaught)
+            double counted = registry.get("tls.session.cache.rejected").tag("reason", "malformed-hello").counter().count();
+            System.out.printf("[hook] malformed-hello counted %.0f for %d parser rejections + 7 hand-made%n", counted, rejected);
+            assertEquals(rejected + 7, counted, 0.0, "each bad connection counted once");
 
             // and the server still serves real clients
             assertEquals("TLSv1.3", jdkHandshake(port, "TLSv1.3"));

@@ -24,6 +24,8 @@ final class ClientHelloTestStore implements SessionStore {
     final List<SessionKey> takes = new CopyOnWriteArrayList<>();
     volatile Mode mode = Mode.NORMAL;
     volatile CompletableFuture<Void> gate = new CompletableFuture<>();
+    /** When set (mode NORMAL), every get and take answers this record, whatever the key. */
+    volatile SessionRecord forced;
 
     @Override
     public CompletionStage<Void> put(SessionRecord record) {
@@ -45,7 +47,7 @@ final class ClientHelloTestStore implements SessionStore {
 
     private CompletionStage<Optional<SessionRecord>> answer(java.util.function.Supplier<Optional<SessionRecord>> op) {
         return switch (mode) {
-            case NORMAL -> CompletableFuture.completedFuture(op.get());
+            case NORMAL -> CompletableFuture.completedFuture(forced != null ? Optional.of(forced) : op.get());
             case FAIL -> CompletableFuture.failedFuture(new IllegalStateException("store down (test)"));
             case THROW -> throw new IllegalStateException("store broken (test)");
             case HANG -> new CompletableFuture<>();
