@@ -77,6 +77,15 @@ final class Clients {
                 "https://" + HostPort.format(server) + path), null, 20);
     }
 
+    /** As {@link #curl}, with extra curl arguments before the URL. */
+    static String curl(InetSocketAddress server, String versionFlag, String path, List<String> extra) {
+        List<String> command = new ArrayList<>(List.of("curl", "-sS", "-k", versionFlag, "--max-time", "10",
+                "-w", "\nhttp_version=%{http_version} status=%{http_code}\n"));
+        command.addAll(extra);
+        command.add("https://" + HostPort.format(server) + path);
+        return run(command, null, 20);
+    }
+
     /** Runs a process to completion (killed after {@code timeoutSeconds}) and returns stdout+stderr. */
     static String run(List<String> command, String stdin, int timeoutSeconds) {
         Process process;
