@@ -59,8 +59,15 @@ final class Clients {
      * also makes sure TLS 1.3 tickets, sent after the handshake, have arrived before -sess_out).
      */
     static SClientResult sClient(InetSocketAddress server, String protocolFlag, Path sessOut, Path sessIn) {
+        return sClient(server, protocolFlag, sessOut, sessIn, List.of());
+    }
+
+    /** As above, with extra s_client arguments (e.g. {@code -cert}/{@code -key}). */
+    static SClientResult sClient(InetSocketAddress server, String protocolFlag, Path sessOut, Path sessIn,
+                                 List<String> extra) {
         List<String> command = new ArrayList<>(List.of("openssl", "s_client",
                 "-connect", HostPort.format(server), "-servername", "localhost", protocolFlag, "-ign_eof"));
+        command.addAll(extra);
         if (sessOut != null) {
             command.addAll(List.of("-sess_out", sessOut.toString()));
         }
