@@ -159,7 +159,11 @@ public final class RedisSessionStores {
     }
 
     private static ClientOptions clientOptions(RedisStoreOptions o) {
-        return ClientOptions.builder()
+        ClientOptions.Builder b = ClientOptions.builder();
+        if (o.sslOptions() != null) {
+            b.sslOptions(o.sslOptions());
+        }
+        return b
                 .autoReconnect(true)
                 // Fail at once while disconnected instead of queueing: a lookup then misses at once.
                 .disconnectedBehavior(ClientOptions.DisconnectedBehavior.REJECT_COMMANDS)
@@ -170,7 +174,11 @@ public final class RedisSessionStores {
     }
 
     private static ClusterClientOptions clusterOptions(RedisStoreOptions o) {
-        return ClusterClientOptions.builder()
+        ClusterClientOptions.Builder b = ClusterClientOptions.builder();
+        if (o.sslOptions() != null) {
+            b.sslOptions(o.sslOptions());
+        }
+        return b
                 .autoReconnect(true)
                 .disconnectedBehavior(ClientOptions.DisconnectedBehavior.REJECT_COMMANDS)
                 .requestQueueSize(o.requestQueueSize())
