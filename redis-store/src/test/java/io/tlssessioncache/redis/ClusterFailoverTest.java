@@ -3,26 +3,54 @@ package io.tlssessioncache.redis;
 import static io.tlssessioncache.redis.StoreFixtures.await;
 import static io.tlssessioncache.redis.StoreFixtures.fresh;
 import static io.tlssessioncache.redis.StoreFixtures.namespace;
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.tlssessioncache.core.SessionRecord;
 import java.time.Duration;
 import java.util.Optional;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
- * A master of a 3+3 cluster is killed: while the replica takes over (node timeout 2 s) every
+ * A least-privilege ACL user works on a cluster; then a master of the 3+3 cluster is killed: while the replica takes over (node timeout 2 s) every
  * operation completes normally (misses, dropped writes), afterwards puts, takes and invalidations
  * work again without any help.
  */
 @Timeout(120)
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class ClusterFailoverTest {
     @RegisterExtension
     static final RedisServers REDIS = RedisServers.cluster();
 
     @Test
+    @Order(1)
+    void restrictedAclUserWorksOnTheCluster() {
+        RedisCluster cluster = REDIS.clusterServers();
+        for (RedisServer node : cluster.nodes()) { // ACLs are per node, not replicated
+            node.cli("ACL", "SETUSER", "tls-app", "reset", "on", ">app-pw-123", "~tls-session:*", "&tls-session:*",
+                    "+@all", "-@dangerous");
+        }
+        String uri = cluster.uri().replace("redis-cluster://", "redis-cluster://tls-app:app-pw-123@");
+        try (StoreFixtures fixtures = new StoreFixtures()) {
+            RedisNearCache x = fixtures.open(uri, StoreFixtures.options(new CountingMetrics()).build());
+            RedisNearCache y = fixtures.open(uri, StoreFixtures.options(new CountingMetrics()).build());
+            for (int i = 0; i < 10; i++) { // keys on every master
+                SessionRecord r = fresh(namespace());
+                await(x.store().put(r));
+                assertEquals(Optional.of(r), await(y.store().get(r.key())));
+                assertEquals(Optional.of(r), await(x.store().take(r.key())));
+                InvalidationTest.waitFor(() -> y.store().getIfPresent(r.key()).isEmpty(), "invalidated");
+            }
+        }
+    }
+
+    @Test
+    @Order(2)
     void killingAMasterFailsOpenAndRecovers() {
         RedisCluster cluster = REDIS.clusterServers();
         try (StoreFixtures fixtures = new StoreFixtures()) {
