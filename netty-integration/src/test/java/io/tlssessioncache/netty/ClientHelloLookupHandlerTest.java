@@ -136,6 +136,28 @@ class ClientHelloLookupHandlerTest {
         }
     }
 
+    /**
+     * A HelloRetryRequest (the client's only key share is in a group the server does not take) makes
+     * the client send a second ClientHello, which goes straight to the engine: the record the first
+     * one's lookup offered must still resume.
+     */
+    @Test
+    void ticketResumesAcrossAHelloRetryRequest() throws Exception {
+        ClientHelloTestStore store = new ClientHelloTestStore();
+        ResumingSslContext p256 = ResumingSslContextBuilder.forServer(certA[0], certA[1])
+                .sessionStore(store).groups("P-256").contextName("hook-test").build();
+        contexts.add(p256);
+        try (ClientHelloTestServer a = server(p256)) {
+            Path sess = file("hrr");
+            sClient(a.port(), "-tls1_3", "-sess_out", sess.toString());
+            OpenSslCli.Client c = sClient(a.port(), "-tls1_3", "-groups", "P-384:P-256", "-msg", "-sess_in", sess.toString());
+            assertEquals(2, c.output().split("Handshake \\[length [0-9a-f]+\\], ClientHello", -1).length - 1,
+                    "two ClientHellos: there was a HelloRetryRequest");
+            assertEquals(1, store.takes.size(), "looked up once, for the first ClientHello");
+            assertEquals("Reused", c.resumption(), c.output());
+        }
+    }
+
     @Test
     void tls12SessionResumesOnAnotherServerRepeatedly() throws Exception {
         ClientHelloTestStore store = new ClientHelloTestStore();
