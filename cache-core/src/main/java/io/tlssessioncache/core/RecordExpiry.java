@@ -1,0 +1,55 @@
+package io.tlssessioncache.core;
+
+import com.github.benmanes.caffeine.cache.Expiry;
+import java.time.Clock;
+import java.time.Duration;
+
+/**
+ * Per-entry Caffeine expiry: an entry lives until its record's {@code expiresAt} (wall clock, read
+ * at insert), capped at {@code maximumNanos}. Reads do not extend it.
+ */
+final class RecordExpiry implements Expiry<SessionKey, SessionRecord> {
+    private final Clock clock;
+    private final long maximumNanos;
+
+    RecordExpiry(Clock clock, long maximumNanos) {
+        this.clock = clock;
+        this.maximumNanos = maximumNanos;
+    }
+
+    private long lifetime(SessionRecord r) {
+        long remaining;
+        try {
+            remaining = Duration.between(clock.instant(), r.expiresAt()).toNanos();
+        } catch (ArithmeticException e) {
+            remaining = Long.MAX_VALUE; // centuries away
+        }
+        return Math.max(0, Math.min(remaining, maximumNanos));
+    }
+
+    @Override
+    public long expireAfterCreate(SessionKey key, SessionRecord value, long currentTime) {
+        return lifetime(value);
+    }
+
+    @Override
+    public long expireAfterUpdate(SessionKey key, SessionRecord value, long currentTime, long currentDuration) {
+        return lifetime(value);
+    }
+
+    @Override
+    public long expireAfterRead(SessionKey key, SessionRecord value, long currentTime, long currentDuration) {
+        return currentDuration;
+    }
+
+    /** Why {@code r} must not be used now, or {@code null} if it may: "expired" or "revoked". */
+    static String rejection(SessionRecord r, Clock clock, RevocationWatermarks revocations) {
+        if (!r.isLiveAt(clock.instant())) {
+            return "expired";
+        }
+        if (revocations.isRevoked(r)) {
+            return "revoked";
+        }
+        return null;
+    }
+}

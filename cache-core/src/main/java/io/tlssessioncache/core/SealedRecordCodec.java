@@ -1,0 +1,43 @@
+package io.tlssessioncache.core;
+
+import java.util.Objects;
+
+/**
+ * {@link SessionRecordCodec} plus {@link SealingKeyRing}: the bytes a remote store (Redis) keeps.
+ * The blob is bound to the record's key, so it only opens under the key it was stored under.
+ */
+public final class SealedRecordCodec {
+    private final SealingKeyRing ring;
+
+    public SealedRecordCodec(SealingKeyRing ring) {
+        this.ring = Objects.requireNonNull(ring, "ring");
+    }
+
+    /** Encodes and seals {@code r} under {@code r.key()} with the ring's primary key. */
+    public byte[] encode(SessionRecord r) {
+        return ring.seal(r.key(), SessionRecordCodec.encode(r));
+    }
+
+    /**
+     * Opens and decodes a blob read under {@code expectedKey}; any problem (tampering, unknown key,
+     * malformed plaintext, a record for another key) is an {@link InvalidRecordException}.
+     */
+    public SessionRecord decode(SessionKey expectedKey, byte[] blob) {
+        SessionRecord r = SessionRecordCodec.decode(ring.open(expectedKey, blob));
+        if (!r.key().equals(expectedKey)) {
+            // Cannot happen for blobs this codec sealed (the key is authenticated), but costs nothing.
+            throw new InvalidRecordException("sealed record belongs to another session key");
+        }
+        return r;
+    }
+
+    /** The key ring in use. */
+    public SealingKeyRing keyRing() {
+        return ring;
+    }
+
+    @Override
+    public String toString() {
+        return "SealedRecordCodec[" + ring + "]";
+    }
+}

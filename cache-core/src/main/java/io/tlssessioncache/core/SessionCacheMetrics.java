@@ -1,0 +1,98 @@
+package io.tlssessioncache.core;
+
+/**
+ * What the session stores report. Implementations must be cheap and thread-safe; they are called
+ * on the lookup path. {@link #noop()} is the default; {@link MicrometerSessionCacheMetrics} records
+ * to a Micrometer registry.
+ *
+ * <p>Per lookup ({@code get}/{@code take}): one {@link #lookup()}, then exactly one of
+ * {@link #nearHit()}, {@link #storeHit()} or {@link #miss()} (a record rejected as expired, revoked
+ * or malformed is also a miss, after a {@link #rejected}), and {@link #lookupLatency} once it
+ * completes. A store failure is a {@link #storeError} and no outcome.
+ */
+public interface SessionCacheMetrics {
+
+    /** Metrics that record nothing. */
+    static SessionCacheMetrics noop() {
+        return NoopMetrics.INSTANCE;
+    }
+
+    /** A lookup started. */
+    void lookup();
+
+    /** Answered from the local near-cache. */
+    void nearHit();
+
+    /** Answered by the store (the in-memory store, or the remote store behind a near-cache). */
+    void storeHit();
+
+    /** No live record. */
+    void miss();
+
+    /** A record was stored. */
+    void put();
+
+    /** A single-use take was attempted. */
+    void take();
+
+    /** A record was found but not used; reason is one of "tampered", "expired", "revoked", "malformed", "wrong-key". */
+    void rejected(String reason);
+
+    /** The store failed {@code operation} ("get", "take", "put", "remove", ...). */
+    void storeError(String operation);
+
+    /** A write was dropped (queue full, store down). */
+    void droppedWrite();
+
+    /** How long a lookup took until its answer, in nanoseconds. */
+    void lookupLatency(long nanos);
+}
+
+enum NoopMetrics implements SessionCacheMetrics {
+    INSTANCE;
+
+    @Override
+    public void lookup() {
+    }
+
+    @Override
+    public void nearHit() {
+    }
+
+    @Override
+    public void storeHit() {
+    }
+
+    @Override
+    public void miss() {
+    }
+
+    @Override
+    public void put() {
+    }
+
+    @Override
+    public void take() {
+    }
+
+    @Override
+    public void rejected(String reason) {
+    }
+
+    @Override
+    public void storeError(String operation) {
+    }
+
+    @Override
+    public void droppedWrite() {
+    }
+
+    @Override
+    public void lookupLatency(long nanos) {
+    }
+
+    @Override
+    public String toString() {
+        return "SessionCacheMetrics.noop()";
+    }
+}

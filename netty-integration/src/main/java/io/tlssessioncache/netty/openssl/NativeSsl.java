@@ -1,0 +1,658 @@
+package io.tlssessioncache.netty.openssl;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.FunctionDescriptor;
+import java.lang.foreign.MemorySegment;
+import java.lang.ref.Cleaner;
+import java.lang.ref.WeakReference;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicBoolean;
+
+import javax.net.ssl.SSLException;
+import javax.net.ssl.SSLHandshakeException;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import static java.lang.foreign.ValueLayout.ADDRESS;
+import static java.lang.foreign.ValueLayout.JAVA_BYTE;
+import static java.lang.foreign.ValueLayout.JAVA_INT;
+
+/**
+ * One server {@code SSL} with its two memory BIOs (network input, network output), plus a native
+ * scratch buffer for plaintext. Owned by exactly one engine and freed exactly once: by
+ * {@link #free()} or, if the owner forgets, by a {@link Cleaner}. Not thread-safe: the owner
+ * serializes calls (an {@code SSLEngine} is driven by one event loop).
+ *
+ * <p>Callbacks find their Java owner through a registry keyed by the {@code SSL*} address (only
+ * that number crosses into native code, never a Java object). The registry holds the
+ * {@code NativeSsl} weakly, so a forgotten one can still be collected and cleaned.
+ */
+public final class NativeSsl {
+    private static final Logger LOG = LoggerFactory.getLogger(NativeSsl.class);
+
+    /** Largest TLS plaintext record. */
+    public static final int MAX_PLAINTEXT = 16 * 1024;
+    private static final int PARAMS = 64;
+
+    /** {@link #handshake()} results. */
+    public static final int HANDSHAKE_DONE = 1;
+    public static final int HANDSHAKE_WANT_READ = 2;
+    /** {@link #read} result when the peer sent close_notify. */
+    public static final int READ_CLOSED = -1;
+
+    private static final int SSL_ERROR_SSL = 1;
+    private static final int SSL_ERROR_WANT_READ = 2;
+    private static final int SSL_ERROR_WANT_WRITE = 3;
+    private static final int SSL_ERROR_SYSCALL = 5;
+    private static final int SSL_ERROR_ZERO_RETURN = 6;
+    private static final int SSL_TLSEXT_ERR_OK = 0;
+    private static final int SSL_TLSEXT_ERR_ALERT_FATAL = 2;
+    private static final int SSL_TLSEXT_ERR_NOACK = 3;
+    private static final int BIO_C_SET_BUF_MEM_EOF_RETURN = 130;
+
+    private static final ConcurrentHashMap<Long, WeakReference<NativeSsl>> REGISTRY = new ConcurrentHashMap<>();
+
+    static final MemorySegment NEW_SESSION_STUB;
+    static final MemorySegment GET_SESSION_STUB;
+    static final MemorySegment ALPN_SELECT_STUB;
+
+    static {
+        if (OpenSsl.isAvailable()) {
+            NEW_SESSION_STUB = Native.upcall(NativeSsl.class, "onNewSession",
+                    FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS));
+            GET_SESSION_STUB = Native.upcall(NativeSsl.class, "onGetSession",
+                    FunctionDescriptor.of(ADDRESS, ADDRESS, ADDRESS, JAVA_INT, ADDRESS));
+            ALPN_SELECT_STUB = Native.upcall(NativeSsl.class, "onAlpnSelect",
+                    FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS, ADDRESS, ADDRESS, JAVA_INT, ADDRESS));
+        } else {
+            NEW_SESSION_STUB = GET_SESSION_STUB = ALPN_SELECT_STUB = null;
+        }
+    }
+
+    private final NativeSslContext context; // keeps the Java owner of the SSL_CTX reachable
+    private final MemorySegment ssl;
+    private final MemorySegment rbio;
+    private final MemorySegment wbio;
+    private final MemorySegment scratch;
+    private final MemorySegment params;
+    private final SslCallbacks callbacks;
+    private final State state;
+    private final Cleaner.Cleanable cleanable;
+
+    private NativeSsl(NativeSslContext context, MemorySegment ssl, MemorySegment rbio, MemorySegment wbio,
+                      MemorySegment block, SslCallbacks callbacks) {
+        this.context = context;
+        this.ssl = ssl;
+        this.rbio = rbio;
+        this.wbio = wbio;
+        this.scratch = block.asSlice(0, MAX_PLAINTEXT);
+        this.params = block.asSlice(MAX_PLAINTEXT, PARAMS);
+        this.callbacks = callbacks;
+        this.state = new State(ssl.address(), block.address());
+        this.cleanable = NativeSslContext.CLEANER.register(this, state);
+    }
+
+    static NativeSsl create(NativeSslContext context, MemorySegment ctx, SslCallbacks callbacks) throws SSLException {
+        MemorySegment ssl = MemorySegment.NULL;
+        MemorySegment block = MemorySegment.NULL;
+        try {
+            OpenSsl.clearErrors();
+            ssl = (MemorySegment) Native.SSL_new.invokeExact(ctx);
+            if (ssl.address() == 0) {
+                throw OpenSsl.exception("SSL_new failed");
+            }
+            MemorySegment method = (MemorySegment) Native.BIO_s_mem.invokeExact();
+            MemorySegment rbio = (MemorySegment) Native.BIO_new.invokeExact(method);
+            MemorySegment wbio = (MemorySegment) Native.BIO_new.invokeExact(method);
+            if (rbio.address() == 0 || wbio.address() == 0) {
+                if (rbio.address() != 0) {
+                    int ignored = (int) Native.BIO_free.invokeExact(rbio);
+                }
+                if (wbio.address() != 0) {
+                    int ignored = (int) Native.BIO_free.invokeExact(wbio);
+                }
+                throw OpenSsl.exception("BIO_new failed");
+            }
+            // An empty memory BIO means "retry later", not end of file.
+            long ignored = (long) Native.BIO_ctrl.invokeExact(rbio, BIO_C_SET_BUF_MEM_EOF_RETURN, -1L, MemorySegment.NULL);
+            ignored = (long) Native.BIO_ctrl.invokeExact(wbio, BIO_C_SET_BUF_MEM_EOF_RETURN, -1L, MemorySegment.NULL);
+            Native.SSL_set_bio.invokeExact(ssl, rbio, wbio); // the SSL owns both BIOs from here on
+            Native.SSL_set_accept_state.invokeExact(ssl);
+            block = (MemorySegment) Native.malloc.invokeExact((long) MAX_PLAINTEXT + PARAMS);
+            if (block.address() == 0) {
+                throw new OutOfMemoryError("malloc of an engine buffer failed");
+            }
+            block = block.reinterpret(MAX_PLAINTEXT + PARAMS);
+            OpenSsl.LIVE_SSL.incrementAndGet();
+            NativeSsl result = new NativeSsl(context, ssl, rbio, wbio, block, callbacks);
+            REGISTRY.put(ssl.address(), new WeakReference<>(result));
+            ssl = MemorySegment.NULL;
+            return result;
+        } catch (SSLException | RuntimeException | Error e) {
+            throw e;
+        } catch (Throwable t) {
+            throw OpenSsl.rethrow(t);
+        } finally {
+            if (ssl.address() != 0) {
+                try {
+                    Native.SSL_free.invokeExact(ssl);
+                    if (block.address() != 0) {
+                        Native.free.invokeExact(block);
+                    }
+                } catch (Throwable t) {
+                    throw OpenSsl.rethrow(t);
+                }
+            }
+        }
+    }
+
+    public boolean isFreed() {
+        return state.freed.get();
+    }
+
+    /** Frees the SSL, its BIOs and the scratch buffer (once). */
+    public void free() {
+        cleanable.clean();
+    }
+
+    private void ensureOpen() {
+        if (state.freed.get()) {
+            throw new IllegalStateException("the SSL object was freed");
+        }
+    }
+
+    // ---------------------------------------------------------------- network side (memory BIOs)
+
+    /** Moves {@code length} bytes from {@code src} (position advanced) into OpenSSL's input BIO. */
+    public void feed(ByteBuffer src, int length) throws SSLException {
+        ensureOpen();
+        try {
+            int done = 0;
+            while (done < length) {
+                int n;
+                if (src.isReadOnly()) {
+                    int chunk = Math.min(length - done, MAX_PLAINTEXT);
+                    MemorySegment.copy(MemorySegment.ofBuffer(src), JAVA_BYTE, done, scratch, JAVA_BYTE, 0, chunk);
+                    n = (int) Native.BIO_write.invokeExact(rbio, scratch, chunk);
+                } else {
+                    MemorySegment seg = MemorySegment.ofBuffer(src).asSlice(done, length - done);
+                    n = (int) Native.BIO_write_heap.invokeExact(rbio, seg, length - done);
+                }
+                if (n <= 0) {
+                    throw OpenSsl.exception("BIO_write failed");
+                }
+                done += n;
+            }
+            src.position(src.position() + length);
+        } catch (SSLException | RuntimeException | Error e) {
+            throw e;
+        } catch (Throwable t) {
+            throw OpenSsl.rethrow(t);
+        }
+    }
+
+    /** Bytes OpenSSL wrote for the network and nobody has taken yet. */
+    public int pendingOutput() {
+        ensureOpen();
+        try {
+            return (int) (long) Native.BIO_ctrl_pending.invokeExact(wbio);
+        } catch (Throwable t) {
+            throw OpenSsl.rethrow(t);
+        }
+    }
+
+    /** Moves up to {@code min(max, dst.remaining())} pending network bytes into {@code dst}; returns the count. */
+    public int drain(ByteBuffer dst, int max) {
+        ensureOpen();
+        int want = Math.min(max, dst.remaining());
+        if (want <= 0) {
+            return 0;
+        }
+        try {
+            MemorySegment seg = MemorySegment.ofBuffer(dst);
+            int n = (int) Native.BIO_read_heap.invokeExact(wbio, seg, want);
+            if (n <= 0) {
+                OpenSsl.clearErrors();
+                return 0;
+            }
+            dst.position(dst.position() + n);
+            return n;
+        } catch (Throwable t) {
+            throw OpenSsl.rethrow(t);
+        }
+    }
+
+    /** All pending network bytes as an array (used when the SSL is about to be freed). */
+    public byte[] drainAll() {
+        int pending = pendingOutput();
+        if (pending == 0) {
+            return new byte[0];
+        }
+        ByteBuffer out = ByteBuffer.allocate(pending);
+        while (out.hasRemaining() && drain(out, out.remaining()) > 0) {
+            // loop until the BIO is empty
+        }
+        return Arrays.copyOf(out.array(), out.position());
+    }
+
+    // ---------------------------------------------------------------- TLS operations
+
+    /** Runs the handshake as far as the input allows: {@link #HANDSHAKE_DONE} or {@link #HANDSHAKE_WANT_READ}. */
+    public int handshake() throws SSLException {
+        ensureOpen();
+        try {
+            OpenSsl.clearErrors();
+            int r = (int) Native.SSL_do_handshake.invokeExact(ssl);
+            if (r == 1) {
+                return HANDSHAKE_DONE;
+            }
+            int err = (int) Native.SSL_get_error.invokeExact(ssl, r);
+            if (err == SSL_ERROR_WANT_READ || err == SSL_ERROR_WANT_WRITE) {
+                return HANDSHAKE_WANT_READ;
+            }
+            SSLHandshakeException e = new SSLHandshakeException(OpenSsl.drainErrors("TLS handshake failed" + reason(err)));
+            throw e;
+        } catch (SSLException | RuntimeException | Error e) {
+            throw e;
+        } catch (Throwable t) {
+            throw OpenSsl.rethrow(t);
+        }
+    }
+
+    /**
+     * Decrypts into {@code dsts} (at most {@code max} bytes, at most one record): the byte count,
+     * 0 when OpenSSL needs more input, or {@link #READ_CLOSED} after the peer's close_notify.
+     */
+    public int read(ByteBuffer[] dsts, int offset, int length, int max) throws SSLException {
+        ensureOpen();
+        int want = Math.min(max, MAX_PLAINTEXT);
+        if (want <= 0) {
+            return 0;
+        }
+        try {
+            OpenSsl.clearErrors();
+            int r = (int) Native.SSL_read.invokeExact(ssl, scratch, want);
+            if (r > 0) {
+                scatter(r, dsts, offset, length);
+                return r;
+            }
+            int err = (int) Native.SSL_get_error.invokeExact(ssl, r);
+            return switch (err) {
+                case SSL_ERROR_WANT_READ, SSL_ERROR_WANT_WRITE -> 0;
+                case SSL_ERROR_ZERO_RETURN -> READ_CLOSED;
+                default -> throw OpenSsl.exception("TLS read failed" + reason(err));
+            };
+        } catch (SSLException | RuntimeException | Error e) {
+            throw e;
+        } catch (Throwable t) {
+            throw OpenSsl.rethrow(t);
+        }
+    }
+
+    /** Encrypts up to {@code max} (≤ 16 KiB) bytes gathered from {@code srcs}; returns the bytes consumed. */
+    public int write(ByteBuffer[] srcs, int offset, int length, int max) throws SSLException {
+        ensureOpen();
+        int n = gather(srcs, offset, length, Math.min(max, MAX_PLAINTEXT));
+        if (n == 0) {
+            return 0;
+        }
+        try {
+            OpenSsl.clearErrors();
+            int r = (int) Native.SSL_write.invokeExact(ssl, scratch, n);
+            if (r == n) {
+                return n;
+            }
+            int err = (int) Native.SSL_get_error.invokeExact(ssl, r);
+            // A memory BIO grows, so SSL_write either writes everything or fails.
+            throw OpenSsl.exception("TLS write failed" + reason(err));
+        } catch (SSLException | RuntimeException | Error e) {
+            throw e;
+        } catch (Throwable t) {
+            throw OpenSsl.rethrow(t);
+        } finally {
+            // Plaintext left in the scratch buffer is erased when the SSL is freed; overwritten sooner by the next call.
+        }
+    }
+
+    /** Writes close_notify to the output BIO (a no-op before the handshake finished). */
+    public void shutdown() {
+        ensureOpen();
+        try {
+            OpenSsl.clearErrors();
+            int ignored = (int) Native.SSL_shutdown.invokeExact(ssl);
+            OpenSsl.clearErrors();
+        } catch (Throwable t) {
+            throw OpenSsl.rethrow(t);
+        }
+    }
+
+    // ---------------------------------------------------------------- state
+
+    public boolean isInitFinished() {
+        ensureOpen();
+        try {
+            return (int) Native.SSL_is_init_finished.invokeExact(ssl) == 1;
+        } catch (Throwable t) {
+            throw OpenSsl.rethrow(t);
+        }
+    }
+
+    /** SNI the client sent (available once the ClientHello was processed), or null. */
+    public String serverName() {
+        ensureOpen();
+        return serverName(ssl);
+    }
+
+    /** What the finished handshake negotiated. */
+    public HandshakeInfo handshakeInfo() {
+        ensureOpen();
+        try {
+            String protocol = string((MemorySegment) Native.SSL_get_version.invokeExact(ssl));
+            MemorySegment cipher = (MemorySegment) Native.SSL_get_current_cipher.invokeExact(ssl);
+            String suite = cipher.address() == 0 ? null
+                    : string((MemorySegment) Native.SSL_CIPHER_standard_name.invokeExact(cipher));
+            MemorySegment session = (MemorySegment) Native.SSL_get_session.invokeExact(ssl);
+            byte[] id = new byte[0];
+            long time = 0;
+            if (session.address() != 0) {
+                id = sessionId(session, params);
+                time = (long) Native.SSL_SESSION_get_time.invokeExact(session);
+            }
+            List<byte[]> peer = new ArrayList<>();
+            MemorySegment leaf = (MemorySegment) Native.SSL_get1_peer_certificate.invokeExact(ssl);
+            if (leaf.address() != 0) {
+                try (Arena arena = Arena.ofConfined()) {
+                    peer.add(i2dX509(leaf, arena));
+                } finally {
+                    Native.X509_free.invokeExact(leaf);
+                }
+                MemorySegment chain = (MemorySegment) Native.SSL_get_peer_cert_chain.invokeExact(ssl);
+                if (chain.address() != 0) {
+                    int n = (int) Native.OPENSSL_sk_num.invokeExact(chain);
+                    try (Arena arena = Arena.ofConfined()) {
+                        for (int i = 0; i < n; i++) {
+                            byte[] der = i2dX509((MemorySegment) Native.OPENSSL_sk_value.invokeExact(chain, i), arena);
+                            // On a server the chain excludes the leaf, but be robust if a build includes it.
+                            if (i == 0 && Arrays.equals(der, peer.getFirst())) {
+                                continue;
+                            }
+                            peer.add(der);
+                        }
+                    }
+                }
+            }
+            boolean reused = (int) Native.SSL_session_reused.invokeExact(ssl) == 1;
+            return new HandshakeInfo(protocol, suite, id, time, peer, serverName(ssl), alpnSelected(ssl, params), reused);
+        } catch (Throwable t) {
+            throw OpenSsl.rethrow(t);
+        }
+    }
+
+    /**
+     * What a finished handshake negotiated.
+     *
+     * @param protocol            e.g. {@code TLSv1.3}
+     * @param cipherSuite         IANA name
+     * @param sessionId           the current session's id (may be empty)
+     * @param creationTimeSeconds the session's creation time, epoch seconds
+     * @param peerCertificates    DER, leaf first; empty when the client sent none
+     * @param serverName          SNI or null
+     * @param applicationProtocol ALPN or null
+     * @param reused              whether the session was resumed
+     */
+    public record HandshakeInfo(String protocol, String cipherSuite, byte[] sessionId, long creationTimeSeconds,
+                                List<byte[]> peerCertificates, String serverName, String applicationProtocol,
+                                boolean reused) {
+    }
+
+    // ---------------------------------------------------------------- helpers
+
+    private static String reason(int err) {
+        return switch (err) {
+            case SSL_ERROR_SSL -> "";
+            case SSL_ERROR_SYSCALL -> " (unexpected end of input)";
+            default -> " (SSL_get_error " + err + ")";
+        };
+    }
+
+    private void scatter(int n, ByteBuffer[] dsts, int offset, int length) {
+        int done = 0;
+        for (int i = offset; i < offset + length && done < n; i++) {
+            ByteBuffer dst = dsts[i];
+            int chunk = Math.min(dst.remaining(), n - done);
+            if (chunk > 0) {
+                MemorySegment.copy(scratch, JAVA_BYTE, done, MemorySegment.ofBuffer(dst), JAVA_BYTE, 0, chunk);
+                dst.position(dst.position() + chunk);
+                done += chunk;
+            }
+        }
+        if (done != n) {
+            throw new IllegalStateException("destination buffers too small: " + n + " decrypted, " + done + " stored");
+        }
+    }
+
+    private int gather(ByteBuffer[] srcs, int offset, int length, int max) {
+        int done = 0;
+        for (int i = offset; i < offset + length && done < max; i++) {
+            ByteBuffer src = srcs[i];
+            int chunk = Math.min(src.remaining(), max - done);
+            if (chunk > 0) {
+                MemorySegment.copy(MemorySegment.ofBuffer(src), JAVA_BYTE, 0, scratch, JAVA_BYTE, done, chunk);
+                src.position(src.position() + chunk);
+                done += chunk;
+            }
+        }
+        return done;
+    }
+
+    private static String string(MemorySegment p) {
+        return p.address() == 0 ? null : p.reinterpret(1024).getString(0, StandardCharsets.UTF_8);
+    }
+
+    private static String serverName(MemorySegment ssl) {
+        try {
+            return string((MemorySegment) Native.SSL_get_servername.invokeExact(ssl, 0));
+        } catch (Throwable t) {
+            throw OpenSsl.rethrow(t);
+        }
+    }
+
+    private static byte[] sessionId(MemorySegment session, MemorySegment lenOut) throws Throwable {
+        MemorySegment id = (MemorySegment) Native.SSL_SESSION_get_id.invokeExact(session, lenOut);
+        int len = lenOut.get(JAVA_INT, 0);
+        return id.address() == 0 || len <= 0 ? new byte[0] : id.reinterpret(len).toArray(JAVA_BYTE);
+    }
+
+    private static String alpnSelected(MemorySegment ssl, MemorySegment params) throws Throwable {
+        MemorySegment dataOut = params.asSlice(0, ADDRESS.byteSize());
+        MemorySegment lenOut = params.asSlice(16, 4);
+        dataOut.set(ADDRESS, 0, MemorySegment.NULL);
+        lenOut.set(JAVA_INT, 0, 0);
+        Native.SSL_get0_alpn_selected.invokeExact(ssl, dataOut, lenOut);
+        MemorySegment data = dataOut.get(ADDRESS, 0);
+        int len = lenOut.get(JAVA_INT, 0);
+        if (data.address() == 0 || len == 0) {
+            return null;
+        }
+        return new String(data.reinterpret(len).toArray(JAVA_BYTE), StandardCharsets.US_ASCII);
+    }
+
+    private static byte[] i2dX509(MemorySegment x509, Arena arena) throws Throwable {
+        int len = (int) Native.i2d_X509.invokeExact(x509, MemorySegment.NULL);
+        if (len <= 0) {
+            throw OpenSsl.exception("i2d_X509 failed");
+        }
+        MemorySegment buf = arena.allocate(len);
+        MemorySegment pp = arena.allocate(ADDRESS);
+        pp.set(ADDRESS, 0, buf);
+        int n = (int) Native.i2d_X509.invokeExact(x509, pp); // advances *pp
+        return buf.asSlice(0, n).toArray(JAVA_BYTE);
+    }
+
+    private static SslCallbacks owner(MemorySegment ssl) {
+        WeakReference<NativeSsl> ref = REGISTRY.get(ssl.address());
+        NativeSsl n = ref == null ? null : ref.get();
+        return n == null ? null : n.callbacks;
+    }
+
+    // ---------------------------------------------------------------- upcalls (each catches Throwable)
+
+    /** {@code int new_session_cb(SSL *, SSL_SESSION *)}: returns 0, we keep no reference. */
+    static int onNewSession(MemorySegment ssl, MemorySegment session) {
+        try {
+            SslCallbacks cb = owner(ssl);
+            if (cb == null) {
+                return 0;
+            }
+            try (Arena arena = Arena.ofConfined()) {
+                MemorySegment lenOut = arena.allocate(JAVA_INT);
+                byte[] id = sessionId(session, lenOut);
+                int len = (int) Native.i2d_SSL_SESSION.invokeExact(session, MemorySegment.NULL);
+                if (len <= 0) {
+                    OpenSsl.clearErrors();
+                    return 0;
+                }
+                MemorySegment buf = arena.allocate(len);
+                MemorySegment pp = arena.allocate(ADDRESS);
+                pp.set(ADDRESS, 0, buf);
+                int n = (int) Native.i2d_SSL_SESSION.invokeExact(session, pp);
+                byte[] state = buf.asSlice(0, n).toArray(JAVA_BYTE);
+                buf.fill((byte) 0); // the serialized session holds the resumption secret
+                int version = (int) Native.SSL_SESSION_get_protocol_version.invokeExact(session);
+                MemorySegment cipher = (MemorySegment) Native.SSL_SESSION_get0_cipher.invokeExact(session);
+                String suite = cipher.address() == 0 ? null
+                        : string((MemorySegment) Native.SSL_CIPHER_standard_name.invokeExact(cipher));
+                long time = (long) Native.SSL_SESSION_get_time.invokeExact(session);
+                byte[] peer = null;
+                MemorySegment leaf = (MemorySegment) Native.SSL_get1_peer_certificate.invokeExact(ssl);
+                if (leaf.address() != 0) {
+                    try {
+                        peer = i2dX509(leaf, arena);
+                    } finally {
+                        Native.X509_free.invokeExact(leaf);
+                    }
+                }
+                cb.sessionCreated(new NewSession(id, state, version, suite, serverName(ssl),
+                        alpnSelected(ssl, arena.allocate(32)), peer, time));
+            }
+        } catch (Throwable t) {
+            LOG.debug("new-session callback failed: {}", t.getClass().getName());
+        }
+        return 0;
+    }
+
+    /** {@code SSL_SESSION *get_session_cb(SSL *, const unsigned char *id, int len, int *copy)}. */
+    static MemorySegment onGetSession(MemorySegment ssl, MemorySegment data, int len, MemorySegment copy) {
+        try {
+            copy.reinterpret(4).set(JAVA_INT, 0, 0); // whatever we return belongs to OpenSSL
+            SslCallbacks cb = owner(ssl);
+            if (cb == null || len <= 0 || len > 64) {
+                return MemorySegment.NULL;
+            }
+            byte[] id = data.reinterpret(len).toArray(JAVA_BYTE);
+            byte[] state = cb.lookupSession(id);
+            if (state == null || state.length == 0) {
+                return MemorySegment.NULL;
+            }
+            try (Arena arena = Arena.ofConfined()) {
+                MemorySegment buf = arena.allocate(state.length);
+                buf.copyFrom(MemorySegment.ofArray(state));
+                Arrays.fill(state, (byte) 0);
+                MemorySegment pp = arena.allocate(ADDRESS);
+                pp.set(ADDRESS, 0, buf);
+                MemorySegment session = (MemorySegment) Native.d2i_SSL_SESSION.invokeExact(MemorySegment.NULL, pp,
+                        (long) buf.byteSize());
+                buf.fill((byte) 0);
+                if (session.address() == 0) {
+                    OpenSsl.clearErrors(); // corrupt state: a miss, and a full handshake
+                    LOG.debug("a stored session did not decode; full handshake");
+                    return MemorySegment.NULL;
+                }
+                return session;
+            }
+        } catch (Throwable t) {
+            LOG.debug("get-session callback failed: {}", t.getClass().getName());
+            return MemorySegment.NULL;
+        }
+    }
+
+    /** {@code int alpn_select_cb(SSL *, const unsigned char **out, unsigned char *outlen, const unsigned char *in, unsigned int inlen, void *arg)}. */
+    static int onAlpnSelect(MemorySegment ssl, MemorySegment out, MemorySegment outLen, MemorySegment in, int inLen,
+                            MemorySegment arg) {
+        try {
+            SslCallbacks cb = owner(ssl);
+            if (cb == null) {
+                return SSL_TLSEXT_ERR_NOACK;
+            }
+            MemorySegment wire = in.reinterpret(inLen);
+            List<String> offered = new ArrayList<>();
+            List<Integer> offsets = new ArrayList<>();
+            for (int i = 0; i < inLen; ) {
+                int l = Byte.toUnsignedInt(wire.get(JAVA_BYTE, i));
+                if (l == 0 || i + 1 + l > inLen) {
+                    return SSL_TLSEXT_ERR_ALERT_FATAL; // malformed list
+                }
+                offered.add(new String(wire.asSlice(i + 1, l).toArray(JAVA_BYTE), StandardCharsets.US_ASCII));
+                offsets.add(i);
+                i += 1 + l;
+            }
+            String chosen;
+            try {
+                chosen = cb.selectApplicationProtocol(offered);
+            } catch (RuntimeException rejected) {
+                return SSL_TLSEXT_ERR_ALERT_FATAL;
+            }
+            if (chosen == null) {
+                return SSL_TLSEXT_ERR_NOACK;
+            }
+            int idx = offered.indexOf(chosen);
+            if (idx < 0) {
+                // Only a protocol the client offered may be selected: point into the client's own list.
+                return SSL_TLSEXT_ERR_ALERT_FATAL;
+            }
+            int at = offsets.get(idx);
+            out.reinterpret(ADDRESS.byteSize()).set(ADDRESS, 0, in.reinterpret(inLen).asSlice(at + 1));
+            outLen.reinterpret(1).set(JAVA_BYTE, 0, wire.get(JAVA_BYTE, at));
+            return SSL_TLSEXT_ERR_OK;
+        } catch (Throwable t) {
+            LOG.debug("ALPN callback failed: {}", t.getClass().getName());
+            return SSL_TLSEXT_ERR_ALERT_FATAL;
+        }
+    }
+
+    /** Frees the native side once; holds addresses only, never the owner. */
+    private static final class State implements Runnable {
+        final long ssl;
+        final long block;
+        final AtomicBoolean freed = new AtomicBoolean();
+
+        State(long ssl, long block) {
+            this.ssl = ssl;
+            this.block = block;
+        }
+
+        @Override
+        public void run() {
+            if (!freed.compareAndSet(false, true)) {
+                return;
+            }
+            REGISTRY.remove(ssl);
+            try {
+                Native.SSL_free.invokeExact(MemorySegment.ofAddress(ssl));
+                MemorySegment b = MemorySegment.ofAddress(block).reinterpret(MAX_PLAINTEXT + PARAMS);
+                b.fill((byte) 0); // the scratch buffer held plaintext
+                Native.free.invokeExact(b);
+            } catch (Throwable t) {
+                throw OpenSsl.rethrow(t);
+            } finally {
+                OpenSsl.LIVE_SSL.decrementAndGet();
+            }
+        }
+    }
+}

@@ -1,0 +1,260 @@
+package io.tlssessioncache.redis;
+
+import io.lettuce.core.ClientOptions;
+import io.lettuce.core.RedisClient;
+import io.lettuce.core.RedisURI;
+import io.lettuce.core.SocketOptions;
+import io.lettuce.core.TimeoutOptions;
+import io.lettuce.core.api.StatefulRedisConnection;
+import io.lettuce.core.cluster.ClusterClientOptions;
+import io.lettuce.core.cluster.ClusterTopologyRefreshOptions;
+import io.lettuce.core.cluster.RedisClusterClient;
+import io.lettuce.core.cluster.api.StatefulRedisClusterConnection;
+import io.lettuce.core.cluster.api.async.RedisClusterAsyncCommands;
+import io.lettuce.core.cluster.models.partitions.RedisClusterNode;
+import io.lettuce.core.codec.ByteArrayCodec;
+import io.lettuce.core.pubsub.StatefulRedisPubSubConnection;
+import io.lettuce.core.resource.ClientResources;
+import io.lettuce.core.resource.Delay;
+import io.tlssessioncache.core.NearCacheSessionStore;
+import io.tlssessioncache.core.RevocationWatermarks;
+import io.tlssessioncache.core.SealedRecordCodec;
+import io.tlssessioncache.core.SealingKeyRing;
+import java.time.Duration;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Deque;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The entry point: a Redis URI and options in, a coherent near-cache over Redis out.
+ *
+ * <p>URIs:
+ * <ul>
+ *   <li>{@code redis://[user:password@]host[:port][/db]} and {@code rediss://...} (TLS): one server;</li>
+ *   <li>{@code redis-sentinel://[user:password@]host[:port][,host[:port]...][/db]?sentinelMasterId=NAME}
+ *       (and {@code rediss-sentinel://}): Lettuce's Sentinel form;</li>
+ *   <li>{@code redis-cluster://[user:password@]host:port[,host:port...]} and
+ *       {@code rediss-cluster://...}: seed nodes of a Redis Cluster (this project's form).</li>
+ * </ul>
+ * Credentials in the URI are Redis ACL user and password (or just a password: {@code :password@}).
+ * Error messages never repeat the password.
+ */
+public final class RedisSessionStores {
+    private static final Logger LOG = LoggerFactory.getLogger(RedisSessionStores.class);
+
+    private RedisSessionStores() {
+    }
+
+    /** A near-cache over Redis; closing it closes everything ({@link #open} for the other parts). */
+    public static NearCacheSessionStore create(String uri, RedisStoreOptions options) {
+        return open(uri, options).store();
+    }
+
+    /**
+     * Connects to Redis, subscribes to the invalidation channel and loads the revocation
+     * watermarks (waiting at most a few seconds), and returns the near-cache with its parts.
+     *
+     * @throws IllegalArgumentException for a URI this method does not accept
+     * @throws IllegalStateException if Redis cannot be reached now (the message names the host, never the password)
+     */
+    public static RedisNearCache open(String uri, RedisStoreOptions options) {
+        Target target = parse(uri);
+        SealingKeyRing ring = options.keyRing();
+        if (ring == null) {
+            ring = SealingKeyRing.generate();
+            LOG.warn("no sealing key ring configured: generated one for this process only; sessions stored in Redis"
+                    + " will not resume on other servers or after a restart unless all share a key file");
+        }
+        ClientResources resources = ClientResources.builder()
+                // Resumption must come back within about a second of Redis returning.
+                .reconnectDelay(Delay.exponential(Duration.ofMillis(20), options.maxReconnectDelay(), 2,
+                        TimeUnit.MILLISECONDS))
+                .build();
+        Deque<AutoCloseable> closeables = new ArrayDeque<>();
+        closeables.push(() -> resources.shutdown(0, 2, TimeUnit.SECONDS).get(5, TimeUnit.SECONDS));
+        try {
+            RedisClusterAsyncCommands<byte[], byte[]> commands;
+            StatefulRedisPubSubConnection<byte[], byte[]> pubSub;
+            if (target.cluster()) {
+                RedisClusterClient client = RedisClusterClient.create(resources, target.uris());
+                closeables.push(() -> client.shutdown(0, 2, TimeUnit.SECONDS));
+                client.setOptions(clusterOptions(options));
+                StatefulRedisClusterConnection<byte[], byte[]> conn = client.connect(ByteArrayCodec.INSTANCE);
+                closeables.push(conn);
+                commands = conn.async();
+                // One subscription on any node is enough: a cluster PUBLISH reaches every node's
+                // subscribers. On reconnect Lettuce picks a node from the current topology.
+                pubSub = client.connectPubSub(ByteArrayCodec.INSTANCE);
+                closeables.push(pubSub);
+            } else {
+                RedisURI redisUri = target.uris().getFirst();
+                RedisClient client = RedisClient.create(resources);
+                closeables.push(() -> client.shutdown(0, 2, TimeUnit.SECONDS));
+                client.setOptions(clientOptions(options));
+                StatefulRedisConnection<byte[], byte[]> conn = client.connect(ByteArrayCodec.INSTANCE, redisUri);
+                closeables.push(conn);
+                commands = conn.async();
+                pubSub = client.connectPubSub(ByteArrayCodec.INSTANCE, redisUri);
+                closeables.push(pubSub);
+            }
+            RevocationWatermarks watermarks = new RevocationWatermarks();
+            RedisInvalidations invalidations = new RedisInvalidations(commands, options.keyPrefix());
+            closeables.push(invalidations);
+            List<AutoCloseable> toClose = new ArrayList<>(closeables);
+            RedisSessionStore remote = new RedisSessionStore(commands, new SealedRecordCodec(ring), options,
+                    watermarks, () -> closeAll(toClose));
+            NearCacheSessionStore near = NearCacheSessionStore.builder(remote)
+                    .maximumSize(options.nearCacheMaximumSize())
+                    .maximumLocalLifetime(options.nearCacheLocalLifetime())
+                    .ticker(options.ticker())
+                    .clock(options.clock())
+                    .revocations(watermarks)
+                    .metrics(options.metrics())
+                    .build();
+            remote.invalidations(invalidations);
+            invalidations.subscribe(pubSub, near, watermarks, options.connectTimeout().plusSeconds(3));
+            LOG.info("session store: Redis {} ({}), prefix {}, key ring {}", redact(uri),
+                    target.cluster() ? "cluster" : "standalone/sentinel", options.keyPrefix(), ring);
+            return new RedisNearCache(near, remote, invalidations);
+        } catch (RuntimeException e) {
+            closeAll(new ArrayList<>(closeables));
+            if (e instanceof IllegalArgumentException) {
+                throw e;
+            }
+            throw new IllegalStateException("cannot use Redis at " + redact(uri) + ": " + describe(e), e);
+        }
+    }
+
+    private static ClientOptions clientOptions(RedisStoreOptions o) {
+        return ClientOptions.builder()
+                .autoReconnect(true)
+                // Fail at once while disconnected instead of queueing: a lookup then misses at once.
+                .disconnectedBehavior(ClientOptions.DisconnectedBehavior.REJECT_COMMANDS)
+                .requestQueueSize(o.requestQueueSize())
+                .timeoutOptions(TimeoutOptions.enabled(o.commandTimeout()))
+                .socketOptions(SocketOptions.builder().connectTimeout(o.connectTimeout()).keepAlive(true).build())
+                .build();
+    }
+
+    private static ClusterClientOptions clusterOptions(RedisStoreOptions o) {
+        return ClusterClientOptions.builder()
+                .autoReconnect(true)
+                .disconnectedBehavior(ClientOptions.DisconnectedBehavior.REJECT_COMMANDS)
+                .requestQueueSize(o.requestQueueSize())
+                .timeoutOptions(TimeoutOptions.enabled(o.commandTimeout()))
+                .socketOptions(SocketOptions.builder().connectTimeout(o.connectTimeout()).keepAlive(true).build())
+                .topologyRefreshOptions(ClusterTopologyRefreshOptions.builder()
+                        .enablePeriodicRefresh(Duration.ofSeconds(10))
+                        // MOVED, persistent reconnects, ...: a failover is noticed within about a second.
+                        .enableAllAdaptiveRefreshTriggers()
+                        .adaptiveRefreshTriggersTimeout(Duration.ofSeconds(1))
+                        .refreshTriggersReconnectAttempts(3)
+                        .build())
+                // Don't route to nodes the cluster itself marks as failed.
+                .nodeFilter(n -> !n.is(RedisClusterNode.NodeFlag.FAIL) && !n.is(RedisClusterNode.NodeFlag.EVENTUAL_FAIL)
+                        && !n.is(RedisClusterNode.NodeFlag.NOADDR))
+                .build();
+    }
+
+    /** What a URI names: one Lettuce URI (standalone or Sentinel) or the seed nodes of a cluster. */
+    record Target(boolean cluster, List<RedisURI> uris) {
+    }
+
+    /** Parses and validates {@code uri}; {@link IllegalArgumentException} with a clear, password-free message. */
+    static Target parse(String uri) {
+        if (uri == null || uri.isBlank()) {
+            throw new IllegalArgumentException("Redis URI is empty");
+        }
+        int sep = uri.indexOf("://");
+        String scheme = sep < 0 ? "" : uri.substring(0, sep).toLowerCase(Locale.ROOT);
+        switch (scheme) {
+            case "redis", "rediss", "redis-sentinel", "rediss-sentinel" -> {
+                return new Target(false, List.of(lettuceUri(uri)));
+            }
+            case "redis-cluster", "rediss-cluster" -> {
+                String base = scheme.startsWith("rediss") ? "rediss://" : "redis://";
+                String rest = uri.substring(sep + 3);
+                int end = indexOfAny(rest, '/', '?');
+                String authority = end < 0 ? rest : rest.substring(0, end);
+                String suffix = end < 0 ? "" : rest.substring(end);
+                int at = authority.lastIndexOf('@');
+                String userInfo = at < 0 ? "" : authority.substring(0, at + 1);
+                String hosts = authority.substring(at + 1);
+                List<RedisURI> seeds = new ArrayList<>();
+                for (String h : hosts.split(",")) {
+                    if (h.isBlank()) {
+                        throw new IllegalArgumentException("empty seed node in Redis cluster URI " + redact(uri));
+                    }
+                    seeds.add(lettuceUri(base + userInfo + h.strip() + suffix));
+                }
+                return new Target(true, List.copyOf(seeds));
+            }
+            default -> throw new IllegalArgumentException("unsupported Redis URI " + redact(uri)
+                    + ": use redis://host:port, rediss://host:port, redis-sentinel://host:port?sentinelMasterId=NAME"
+                    + " or redis-cluster://host:port,host:port (rediss-cluster:// for TLS)");
+        }
+    }
+
+    private static RedisURI lettuceUri(String s) {
+        try {
+            RedisURI u = RedisURI.create(s);
+            if (u.getHost() == null && u.getSentinels().isEmpty() && u.getSocket() == null) {
+                throw new IllegalArgumentException("no host");
+            }
+            return u;
+        } catch (RuntimeException e) {
+            throw new IllegalArgumentException("invalid Redis URI " + redact(s) + ": " + e.getClass().getSimpleName());
+        }
+    }
+
+    private static int indexOfAny(String s, char a, char b) {
+        int i = s.indexOf(a);
+        int j = s.indexOf(b);
+        return i < 0 ? j : j < 0 ? i : Math.min(i, j);
+    }
+
+    /** The URI with any user info replaced by {@code ***}: safe to log. */
+    static String redact(String uri) {
+        if (uri == null) {
+            return "null";
+        }
+        int sep = uri.indexOf("://");
+        int start = sep < 0 ? 0 : sep + 3;
+        int end = indexOfAny(uri.substring(start), '/', '?');
+        String authority = end < 0 ? uri.substring(start) : uri.substring(start, start + end);
+        int at = authority.lastIndexOf('@');
+        if (at < 0) {
+            return uri;
+        }
+        return uri.substring(0, start) + "***@" + uri.substring(start + at + 1);
+    }
+
+    private static String describe(Throwable e) {
+        StringBuilder sb = new StringBuilder();
+        for (Throwable t = e; t != null && sb.length() < 300; t = t.getCause()) {
+            if (!sb.isEmpty()) {
+                sb.append(" <- ");
+            }
+            sb.append(t.getClass().getSimpleName());
+            if (t.getMessage() != null) {
+                sb.append(": ").append(t.getMessage());
+            }
+        }
+        return sb.toString();
+    }
+
+    private static void closeAll(List<AutoCloseable> closeables) {
+        for (AutoCloseable c : closeables) {
+            try {
+                c.close();
+            } catch (Exception e) {
+                LOG.debug("close failed: {}", e.toString());
+            }
+        }
+    }
+}

@@ -1,0 +1,271 @@
+package io.tlssessioncache.redis;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.io.UncheckedIOException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * One {@code redis-server} (or sentinel) process started by a test, on 127.0.0.1 and a free port,
+ * with persistence off. It can be stopped and started again on the same port (outage tests),
+ * paused with SIGSTOP (a hung server: connections stay up, nothing answers), and killed.
+ *
+ * <p>Every process is also registered with a JVM shutdown hook that kills it forcibly, so no
+ * {@code redis-server} outlives the test JVM even when a test class forgets to close.
+ */
+public final class RedisServer implements AutoCloseable {
+    private static final Set<Process> LIVE = ConcurrentHashMap.newKeySet();
+
+    static {
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> LIVE.forEach(Process::destroyForcibly),
+                "redis-test-process-reaper"));
+    }
+
+    private final String name;
+    private final Path dir;
+    private final int port;
+    private final List<String> command;
+    private volatile Process process;
+
+    private RedisServer(String name, Path dir, int port, List<String> command) {
+        this.name = name;
+        this.dir = dir;
+        this.port = port;
+        this.command = List.copyOf(command);
+    }
+
+    /** Starts a plain server on a free port; {@code extraArgs} are appended to the command line. */
+    public static RedisServer start(Path dir, String... extraArgs) {
+        return start(dir, freePort(false), extraArgs);
+    }
+
+    /** Starts a plain server on {@code port}. */
+    public static RedisServer start(Path dir, int port, String... extraArgs) {
+        Path nodeDir = mkdirs(dir.resolve("redis-" + port));
+        List<String> cmd = new ArrayList<>(List.of(RedisServers.redisServerBinary(),
+                "--port", Integer.toString(port), "--bind", "127.0.0.1",
+                "--save", "", "--appendonly", "no", "--dir", nodeDir.toString(),
+                "--repl-diskless-sync-delay", "0", "--loglevel", "warning"));
+        cmd.addAll(List.of(extraArgs));
+        RedisServer s = new RedisServer("redis-" + port, nodeDir, port, cmd);
+        s.launch();
+        return s;
+    }
+
+    /** Starts a sentinel monitoring {@code masterName} at {@code master} with quorum 1. */
+    public static RedisServer startSentinel(Path dir, String masterName, RedisServer master) {
+        int port = freePort(false);
+        Path nodeDir = mkdirs(dir.resolve("sentinel-" + port));
+        Path conf = nodeDir.resolve("sentinel.conf");
+        try {
+            // Sentinel rewrites its config file, so it must be a writable file of its own.
+            Files.writeString(conf, String.join("\n",
+                    "port " + port,
+                    "bind 127.0.0.1",
+                    "dir " + nodeDir,
+                    "sentinel monitor " + masterName + " 127.0.0.1 " + master.port() + " 1",
+                    "sentinel down-after-milliseconds " + masterName + " 2000",
+                    "sentinel failover-timeout " + masterName + " 5000",
+                    ""));
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        RedisServer s = new RedisServer("sentinel-" + port, nodeDir, port,
+                List.of(RedisServers.redisServerBinary(), conf.toString(), "--sentinel"));
+        s.launch();
+        return s;
+    }
+
+    public int port() {
+        return port;
+    }
+
+    public Path dir() {
+        return dir;
+    }
+
+    /** {@code redis://127.0.0.1:port}. */
+    public String uri() {
+        return "redis://127.0.0.1:" + port;
+    }
+
+    public boolean isRunning() {
+        Process p = process;
+        return p != null && p.isAlive();
+    }
+
+    public long pid() {
+        return process.pid();
+    }
+
+    private synchronized void launch() {
+        if (isRunning()) {
+            return;
+        }
+        try {
+            ProcessBuilder pb = new ProcessBuilder(command)
+                    .directory(dir.toFile())
+                    .redirectErrorStream(true)
+                    .redirectOutput(ProcessBuilder.Redirect.appendTo(dir.resolve("server.log").toFile()));
+            Process p = pb.start();
+            LIVE.add(p);
+            process = p;
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot start " + command.get(0), e);
+        }
+        awaitPing(Duration.ofSeconds(10));
+    }
+
+    /** Starts the process again on the same port, with the same arguments (after {@link #stop}). */
+    public void restart() {
+        launch();
+    }
+
+    /** Kills the process (SIGKILL: like a crash) and waits until it is gone. */
+    public synchronized void stop() {
+        Process p = process;
+        if (p == null) {
+            return;
+        }
+        p.destroyForcibly();
+        try {
+            p.waitFor(10, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        LIVE.remove(p);
+        process = null;
+    }
+
+    /** SIGSTOP: the server keeps its sockets but answers nothing (a hung or black-holed store). */
+    public void pause() {
+        signal("-STOP");
+    }
+
+    /** SIGCONT after {@link #pause}. */
+    public void resume() {
+        signal("-CONT");
+    }
+
+    private void signal(String sig) {
+        try {
+            Process k = new ProcessBuilder("kill", sig, Long.toString(pid())).inheritIO().start();
+            if (!k.waitFor(5, TimeUnit.SECONDS) || k.exitValue() != 0) {
+                throw new IllegalStateException("kill " + sig + " failed");
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** Runs {@code redis-cli -h 127.0.0.1 -p port args...} and returns its standard output. */
+    public String cli(String... args) {
+        return RedisServers.cli(port, args);
+    }
+
+    /** Sends PING over a raw socket until +PONG (or a -LOADING/-NOAUTH error, which is alive too). */
+    private void awaitPing(Duration max) {
+        long deadline = System.nanoTime() + max.toNanos();
+        while (true) {
+            if (!isRunning()) {
+                throw new IllegalStateException(name + " exited at start; see " + dir.resolve("server.log"));
+            }
+            if (ping()) {
+                return;
+            }
+            if (System.nanoTime() > deadline) {
+                throw new IllegalStateException(name + " did not answer PING within " + max);
+            }
+            sleep(20);
+        }
+    }
+
+    private boolean ping() {
+        try (Socket s = new Socket()) {
+            s.connect(new InetSocketAddress(InetAddress.getLoopbackAddress(), port), 500);
+            s.setSoTimeout(500);
+            OutputStream out = s.getOutputStream();
+            out.write("PING\r\n".getBytes(StandardCharsets.US_ASCII));
+            out.flush();
+            InputStream in = s.getInputStream();
+            int c = in.read();
+            return c == '+' || c == '-';
+        } catch (IOException e) {
+            return false;
+        }
+    }
+
+    @Override
+    public void close() {
+        stop();
+    }
+
+    @Override
+    public String toString() {
+        return name;
+    }
+
+    static void sleep(long millis) {
+        try {
+            Thread.sleep(millis);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private static Path mkdirs(Path p) {
+        try {
+            return Files.createDirectories(p);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    private static final Set<Integer> HANDED_OUT = ConcurrentHashMap.newKeySet();
+
+    /**
+     * A port that is free on 127.0.0.1 now (and never handed out before in this JVM); with
+     * {@code clusterBus}, port + 10000 must be free too (a cluster node's bus port).
+     */
+    static int freePort(boolean clusterBus) {
+        ThreadLocalRandom r = ThreadLocalRandom.current();
+        for (int attempt = 0; attempt < 1000; attempt++) {
+            int p = 20000 + r.nextInt(25000);
+            if (HANDED_OUT.contains(p) || !isFree(p) || (clusterBus && !isFree(p + 10000))) {
+                continue;
+            }
+            if (HANDED_OUT.add(p)) {
+                return p;
+            }
+        }
+        throw new IllegalStateException("no free port found");
+    }
+
+    private static boolean isFree(int port) {
+        try (ServerSocket s = new ServerSocket()) {
+            s.setReuseAddress(false);
+            s.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), port));
+            return true;
+        } catch (IOException e) {
+            return false;
+        }
+    }
+}
