@@ -154,6 +154,18 @@ public final class SessionRecordCodec {
     }
 
     private static byte[] utf8(String s) {
+        // Fast path: without surrogates String.getBytes is exact. With them, a strict encoder
+        // refuses an unpaired one instead of silently writing '?'.
+        boolean surrogates = false;
+        for (int i = 0; i < s.length(); i++) {
+            if (Character.isSurrogate(s.charAt(i))) {
+                surrogates = true;
+                break;
+            }
+        }
+        if (!surrogates) {
+            return s.getBytes(StandardCharsets.UTF_8);
+        }
         try {
             ByteBuffer b = StandardCharsets.UTF_8.newEncoder()
                     .onMalformedInput(CodingErrorAction.REPORT)
@@ -238,6 +250,19 @@ public final class SessionRecordCodec {
                 throw new InvalidRecordException(field + " length " + length + " outside " + min + ".." + max);
             }
             need(field, length);
+            boolean ascii = true;
+            for (int i = pos; i < pos + length; i++) {
+                if (b[i] < 0) {
+                    ascii = false;
+                    break;
+                }
+            }
+            if (ascii) {
+                // Host names, cipher and ALPN names are ASCII: skip the strict decoder.
+                String s = new String(b, pos, length, StandardCharsets.US_ASCII);
+                pos += length;
+                return s;
+            }
             try {
                 String s = StandardCharsets.UTF_8.newDecoder()
                         .onMalformedInput(CodingErrorAction.REPORT)

@@ -7,6 +7,6 @@ final class Tls {
     }
 
     static TlsProvider provider() {
-        return new JdkStandInTls();
+        return new OpenSslTls();
     }
 }
