@@ -11,8 +11,10 @@ import io.lettuce.core.cluster.ClusterTopologyRefreshOptions;
 import io.lettuce.core.cluster.RedisClusterClient;
 import io.lettuce.core.cluster.api.StatefulRedisClusterConnection;
 import io.lettuce.core.cluster.api.async.RedisClusterAsyncCommands;
+import io.lettuce.core.cluster.event.ClusterTopologyChangedEvent;
 import io.lettuce.core.cluster.models.partitions.RedisClusterNode;
 import io.lettuce.core.codec.ByteArrayCodec;
+import io.lettuce.core.protocol.ConnectionIntent;
 import io.lettuce.core.pubsub.StatefulRedisPubSubConnection;
 import io.lettuce.core.resource.ClientResources;
 import io.lettuce.core.resource.Delay;
@@ -26,7 +28,10 @@ import java.util.ArrayList;
 import java.util.Deque;
 import java.util.List;
 import java.util.Locale;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -87,6 +92,13 @@ public final class RedisSessionStores {
                 StatefulRedisClusterConnection<byte[], byte[]> conn = client.connect(ByteArrayCodec.INSTANCE);
                 closeables.push(conn);
                 commands = conn.async();
+                // Lettuce opens node connections lazily, and with REJECT_COMMANDS the first commands to a
+                // node that is still connecting fail: open them now, and again when the topology changes.
+                warmUp(client, conn).get(options.connectTimeout().toMillis() + 1000, TimeUnit.MILLISECONDS);
+                reactor.core.Disposable topologyWatch = resources.eventBus().get()
+                        .filter(ev -> ev instanceof ClusterTopologyChangedEvent)
+                        .subscribe(ev -> warmUp(client, conn));
+                closeables.push(topologyWatch::dispose);
                 // One subscription on any node is enough: a cluster PUBLISH reaches every node's
                 // subscribers. On reconnect Lettuce picks a node from the current topology.
                 pubSub = client.connectPubSub(ByteArrayCodec.INSTANCE);
@@ -121,13 +133,28 @@ public final class RedisSessionStores {
             LOG.info("session store: Redis {} ({}), prefix {}, key ring {}", redact(uri),
                     target.cluster() ? "cluster" : "standalone/sentinel", options.keyPrefix(), ring);
             return new RedisNearCache(near, remote, invalidations);
-        } catch (RuntimeException e) {
+        } catch (RuntimeException | ExecutionException | TimeoutException | InterruptedException e) {
+            if (e instanceof InterruptedException) {
+                Thread.currentThread().interrupt();
+            }
             closeAll(new ArrayList<>(closeables));
-            if (e instanceof IllegalArgumentException) {
-                throw e;
+            if (e instanceof IllegalArgumentException iae) {
+                throw iae;
             }
             throw new IllegalStateException("cannot use Redis at " + redact(uri) + ": " + describe(e), e);
         }
+    }
+
+    private static CompletableFuture<Void> warmUp(RedisClusterClient client,
+            StatefulRedisClusterConnection<byte[], byte[]> conn) {
+        List<CompletableFuture<?>> connecting = new ArrayList<>();
+        for (RedisClusterNode n : client.getPartitions()) {
+            if (n.is(RedisClusterNode.NodeFlag.UPSTREAM) && !n.is(RedisClusterNode.NodeFlag.FAIL)) {
+                connecting.add(conn.getConnectionAsync(n.getUri().getHost(), n.getUri().getPort(), ConnectionIntent.WRITE)
+                        .exceptionally(e -> null)); // an unreachable node is the breaker's business
+            }
+        }
+        return CompletableFuture.allOf(connecting.toArray(CompletableFuture[]::new));
     }
 
     private static ClientOptions clientOptions(RedisStoreOptions o) {

@@ -103,8 +103,9 @@ public final class RedisStoreOptions {
         return lookupDeadline;
     }
 
+    /** Lettuce's command timeout: the configured one, but never shorter than the lookup deadline. */
     public Duration commandTimeout() {
-        return commandTimeout;
+        return commandTimeout.compareTo(lookupDeadline) < 0 ? lookupDeadline : commandTimeout;
     }
 
     public long nearCacheMaximumSize() {
@@ -202,7 +203,7 @@ public final class RedisStoreOptions {
             return this;
         }
 
-        /** Lettuce's timeout for every command, writes included (default 1 s; at least the lookup deadline). */
+        /** Lettuce's timeout for every command, writes included (default 1 s; never less than the lookup deadline). */
         public Builder commandTimeout(Duration d) {
             this.commandTimeout = positive(d, "commandTimeout");
             return this;
@@ -277,9 +278,6 @@ public final class RedisStoreOptions {
         }
 
         public RedisStoreOptions build() {
-            if (commandTimeout.compareTo(lookupDeadline) < 0) {
-                throw new IllegalArgumentException("commandTimeout must be at least lookupDeadline");
-            }
             return new RedisStoreOptions(this);
         }
 
