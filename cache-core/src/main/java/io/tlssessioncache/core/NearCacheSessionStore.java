@@ -56,11 +56,19 @@ public final class NearCacheSessionStore implements SessionStore {
         Caffeine<SessionKey, SessionRecord> c = Caffeine.newBuilder()
                 .maximumSize(b.maximumSize)
                 .ticker(b.ticker)
-                .expireAfter(new RecordExpiry(b.clock, b.maximumLocalLifetime.toNanos()));
+                .expireAfter(new RecordExpiry(b.clock, saturatedNanos(b.maximumLocalLifetime)));
         if (b.executor != null) {
             c.executor(b.executor);
         }
         this.local = c.build();
+    }
+
+    private static long saturatedNanos(Duration d) {
+        try {
+            return d.toNanos();
+        } catch (ArithmeticException e) {
+            return Long.MAX_VALUE;
+        }
     }
 
     /** A builder for a near-cache in front of {@code remote}. */

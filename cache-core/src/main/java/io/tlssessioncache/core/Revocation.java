@@ -135,15 +135,19 @@ public record Revocation(Scope scope, String value, Instant createdBefore) {
             if (parts.length != 3) {
                 throw new IllegalArgumentException("an ALL revocation has no value");
             }
-            return new Revocation(scope, "", before);
+            return canonical(new Revocation(scope, "", before), text);
         }
         if (parts.length != 4) {
             throw new IllegalArgumentException("a " + scope + " revocation needs a value");
         }
-        Revocation r = new Revocation(scope, parts[3], before);
-        if (!r.value().equals(parts[3])) {
-            // Canonical form only: what we parse is exactly what encode() writes.
-            throw new IllegalArgumentException("revocation value is not in canonical (lower-case) form");
+        return canonical(new Revocation(scope, parts[3], before), text);
+    }
+
+    // Only exactly what encode() writes is accepted (no other case, offset or fraction spelling),
+    // so one watermark has one text form, e.g. as a Redis key.
+    private static Revocation canonical(Revocation r, String text) {
+        if (!r.encode().equals(text)) {
+            throw new IllegalArgumentException("revocation text is not in canonical form");
         }
         return r;
     }

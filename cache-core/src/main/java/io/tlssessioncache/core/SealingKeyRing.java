@@ -5,6 +5,8 @@ import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFileAttributeView;
+import java.nio.file.attribute.PosixFilePermission;
 import java.security.GeneralSecurityException;
 import java.security.SecureRandom;
 import java.util.Arrays;
@@ -18,6 +20,8 @@ import javax.crypto.Cipher;
 import javax.crypto.SecretKey;
 import javax.crypto.spec.GCMParameterSpec;
 import javax.crypto.spec.SecretKeySpec;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * AES-256-GCM keys that seal session records at rest, with rotation.
@@ -53,6 +57,7 @@ public final class SealingKeyRing {
     /** Bytes a sealed blob adds to its plaintext. */
     public static final int OVERHEAD = HEADER_LENGTH + NONCE_LENGTH + TAG_LENGTH;
 
+    private static final Logger LOG = LoggerFactory.getLogger(SealingKeyRing.class);
     private static final SecureRandom RANDOM = new SecureRandom();
     // Cipher.getInstance does a provider lookup each call; a per-thread instance is re-initialized
     // (key, nonce, AAD) on every use, so no state leaks from one record to the next.
@@ -167,7 +172,23 @@ public final class SealingKeyRing {
         } catch (IOException e) {
             throw new UncheckedIOException("cannot read key ring file " + file, e);
         }
+        warnIfShared(file);
         return parse(text);
+    }
+
+    private static void warnIfShared(Path file) {
+        try {
+            PosixFileAttributeView view = Files.getFileAttributeView(file, PosixFileAttributeView.class);
+            if (view == null) {
+                return;
+            }
+            var perms = view.readAttributes().permissions();
+            if (perms.contains(PosixFilePermission.GROUP_READ) || perms.contains(PosixFilePermission.OTHERS_READ)) {
+                LOG.warn("key ring file {} is readable by group or others; restrict it to its owner (chmod 600)", file);
+            }
+        } catch (IOException | UnsupportedOperationException e) {
+            // Permissions are advice only; the file was readable, which is what matters here.
+        }
     }
 
     /** {@link #parse Parses} the value of an environment variable; {@link IllegalArgumentException} if unset. */

@@ -85,7 +85,7 @@ class RevocationTest {
                 "v1 ALL 2026-01-01T00:00:00Z x", "v1 all 2026-01-01T00:00:00Z", "v1 NAMESPACE 2026-01-01T00:00:00Z",
                 "v1 NAMESPACE 2026-01-01T00:00:00Z ", "v1 NAMESPACE yesterday ns", "v1 SERVER_NAME 2026-01-01T00:00:00Z A.test",
                 "v1 CLIENT_IDENTITY 2026-01-01T00:00:00Z abc", "v1  ALL 2026-01-01T00:00:00Z",
-                "v1 NOPE 2026-01-01T00:00:00Z x", "v1 NAMESPACE 2026-01-01T00:00:00Z " + "x".repeat(2000));
+                "v1 NOPE 2026-01-01T00:00:00Z x", "v1 ALL 2026-01-01T00:00:00.000Z", "v1 ALL 2026-01-01T01:00:00+01:00", "v1 NAMESPACE 2026-01-01T00:00:00Z " + "x".repeat(2000));
         for (String s : bad) {
             assertThrows(IllegalArgumentException.class, () -> Revocation.decode(s), "accepted: " + s);
         }

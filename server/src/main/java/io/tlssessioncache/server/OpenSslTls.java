@@ -3,6 +3,7 @@ package io.tlssessioncache.server;
 import io.netty.channel.ChannelPipeline;
 import io.netty.handler.ssl.ApplicationProtocolConfig;
 import io.tlssessioncache.core.SessionStore;
+import io.tlssessioncache.netty.ClientHelloLookupHandler;
 import io.tlssessioncache.netty.OpenSslServerEngine;
 import io.tlssessioncache.netty.ResumingSslContext;
 import io.tlssessioncache.netty.ResumingSslContextBuilder;
@@ -34,7 +35,9 @@ final class OpenSslTls implements TlsProvider {
 
         @Override
         public void addTlsHandlers(ChannelPipeline pipeline) {
-            pipeline.addLast(context.newHandler(pipeline.channel().alloc()));
+            // Looks the offered session up in the store without blocking, then replaces itself
+            // with the SslHandler (which the rest of the pipeline finds by type).
+            pipeline.addLast(new ClientHelloLookupHandler(context));
         }
 
         @Override
