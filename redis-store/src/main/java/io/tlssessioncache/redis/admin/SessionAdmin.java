@@ -20,6 +20,7 @@ import io.lettuce.core.cluster.api.async.RedisClusterAsyncCommands;
 import io.lettuce.core.cluster.api.sync.RedisClusterCommands;
 import io.lettuce.core.cluster.models.partitions.RedisClusterNode;
 import io.lettuce.core.codec.ByteArrayCodec;
+import io.lettuce.core.protocol.ConnectionIntent;
 import io.lettuce.core.resource.ClientResources;
 import io.tlssessioncache.core.InvalidRecordException;
 import io.tlssessioncache.core.Revocation;
@@ -652,12 +653,29 @@ public final class SessionAdmin implements AutoCloseable {
             RedisClusterClient client = RedisClusterClient.create(resources, target.uris());
             try {
                 client.setOptions(ClusterClientOptions.builder()
-                        .autoReconnect(false)
+                        // Node connections open lazily; queue commands while one connects (bounded by
+                        // the command timeout) instead of rejecting them.
+                        .autoReconnect(true)
+                        .disconnectedBehavior(ClientOptions.DisconnectedBehavior.ACCEPT_COMMANDS)
                         .timeoutOptions(TimeoutOptions.enabled(o.commandTimeout()))
                         .socketOptions(SocketOptions.builder().connectTimeout(o.connectTimeout()).build())
                         .build());
                 StatefulRedisClusterConnection<byte[], byte[]> conn = client.connect(ByteArrayCodec.INSTANCE);
                 conn.setTimeout(o.commandTimeout());
+                // Open the routed (write) connection to every master now, so "unreachable" shows at connect.
+                List<CompletableFuture<?>> warm = new ArrayList<>();
+                for (RedisClusterNode n : conn.getPartitions()) {
+                    if (n.is(RedisClusterNode.NodeFlag.UPSTREAM) && !n.is(RedisClusterNode.NodeFlag.FAIL)) {
+                        warm.add(conn.getConnectionAsync(n.getUri().getHost(), n.getUri().getPort(),
+                                ConnectionIntent.WRITE));
+                    }
+                }
+                try {
+                    CompletableFuture.allOf(warm.toArray(CompletableFuture[]::new))
+                            .get(o.connectTimeout().toMillis() + 1000, TimeUnit.MILLISECONDS);
+                } catch (InterruptedException | ExecutionException | TimeoutException e) {
+                    throw new RedisConnectionException("cannot connect to every cluster master", e);
+                }
                 // Every master, from a fresh view of the topology: a sweep must not miss a shard.
                 Supplier<List<RedisClusterCommands<byte[], byte[]>>> masters = () -> {
                     client.refreshPartitions();
