@@ -27,14 +27,15 @@ final class Converters {
         }
     }
 
-    /** The SHA-256 of a client certificate (DER), 64 hex digits; colons (as openssl prints fingerprints) allowed. */
-    static final class Sha256 implements CommandLine.ITypeConverter<byte[]> {
+    /** The SHA-256 of a client certificate (DER), 64 hex digits (colons, as openssl prints fingerprints, allowed): lower-case hex. */
+    static final class Sha256 implements CommandLine.ITypeConverter<String> {
         @Override
-        public byte[] convert(String value) {
+        public String convert(String value) {
             String hex = value.strip().replace(":", "");
             if (hex.length() == 64) {
                 try {
-                    return HexFormat.of().parseHex(hex.toLowerCase(Locale.ROOT));
+                    HexFormat.of().parseHex(hex);
+                    return hex.toLowerCase(Locale.ROOT);
                 } catch (IllegalArgumentException ignored) {
                     // reported below
                 }

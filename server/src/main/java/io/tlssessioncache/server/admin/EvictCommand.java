@@ -55,7 +55,7 @@ final class EvictCommand implements Callable<Integer> {
 
         @Option(names = "--client-cert-sha256", paramLabel = "HEX", converter = Converters.Sha256.class,
                 description = "Every session of this client certificate: SHA-256 of its DER form, 64 hex digits.")
-        byte[] clientCertSha256;
+        String clientCertSha256;
 
         @Option(names = "--older-than", paramLabel = "DURATION", converter = Converters.Age.class,
                 description = "Every session created more than this long ago, e.g. 30m, 2h, 1d.")
@@ -136,7 +136,7 @@ final class EvictCommand implements Callable<Integer> {
         if (selector.serverName != null) {
             watermark = Revocation.serverName(selector.serverName.strip(), now);
         } else if (selector.clientCertSha256 != null) {
-            watermark = Revocation.clientIdentity(selector.clientCertSha256, now);
+            watermark = Revocation.clientIdentity(java.util.HexFormat.of().parseHex(selector.clientCertSha256), now);
         } else if (selector.olderThan != null) {
             watermark = Revocation.all(now.minus(selector.olderThan));
         } else {
