@@ -54,9 +54,13 @@ public final class AdminCommand {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
 
-    @Option(names = "--store", paramLabel = "URI", required = true,
+    /** Where {@code --store} is read from when not given (docker-compose's admin service sets it). */
+    static final String STORE_ENV = "TLS_SESSION_CACHE_STORE";
+
+    @Option(names = "--store", paramLabel = "URI", defaultValue = "${env:" + STORE_ENV + "}",
             description = "The Redis store the servers use: redis://, rediss://, redis-sentinel://, "
-                    + "redis-cluster://host:port,host:port (user and password of an admin ACL user, e.g. tls-admin).")
+                    + "redis-cluster://host:port,host:port (user and password of an admin ACL user, e.g. tls-admin). "
+                    + "Default: the environment variable " + STORE_ENV + ".")
     String store;
 
     @Option(names = "--key-prefix", paramLabel = "PREFIX", defaultValue = AdminOptions.DEFAULT_KEY_PREFIX,
@@ -74,6 +78,9 @@ public final class AdminCommand {
 
     /** Connects with the options given; usage problems become {@link ParameterException}s (exit 2). */
     SessionAdmin open(CommandLine sub) {
+        if (store == null || store.isBlank()) {
+            throw new ParameterException(sub, "Missing the store: give --store URI (or set " + STORE_ENV + ")");
+        }
         AdminOptions.Builder options = AdminOptions.builder()
                 .connectTimeout(timeout)
                 .commandTimeout(timeout);

@@ -108,7 +108,7 @@ class AdminCliTest {
         record Case(String expected, String... args) {
         }
         List<Case> cases = List.of(
-                new Case("Missing required option: '--store=URI'", "admin", "stats"),
+                new Case("Missing the store: give --store URI", "admin", "stats"),
                 new Case("Missing required argument", "admin", "--store", uri, "evict"),
                 new Case("mutually exclusive", "admin", "--store", uri, "evict", "--server-name", "a", "--all"),
                 new Case("is not a session id", "admin", "--store", uri, "evict", "--id", "xyz"),
