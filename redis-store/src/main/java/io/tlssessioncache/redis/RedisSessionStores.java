@@ -11,8 +11,10 @@ import io.lettuce.core.cluster.ClusterTopologyRefreshOptions;
 import io.lettuce.core.cluster.RedisClusterClient;
 import io.lettuce.core.cluster.api.StatefulRedisClusterConnection;
 import io.lettuce.core.cluster.api.async.RedisClusterAsyncCommands;
+import io.lettuce.core.cluster.event.ClusterTopologyChangedEvent;
 import io.lettuce.core.cluster.models.partitions.RedisClusterNode;
 import io.lettuce.core.codec.ByteArrayCodec;
+import io.lettuce.core.protocol.ConnectionIntent;
 import io.lettuce.core.pubsub.StatefulRedisPubSubConnection;
 import io.lettuce.core.resource.ClientResources;
 import io.lettuce.core.resource.Delay;
@@ -26,7 +28,10 @@ import java.util.ArrayList;
 import java.util.Deque;
 import java.util.List;
 import java.util.Locale;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -35,7 +40,8 @@ import org.slf4j.LoggerFactory;
  *
  * <p>URIs:
  * <ul>
- *   <li>{@code redis://[user:password@]host[:port][/db]} and {@code rediss://...} (TLS): one server;</li>
+ *   <li>{@code redis://[user:password@]host[:port][/db]} and {@code rediss://...} (TLS): one server;
+ *       {@code redis-socket:///path/to/socket}: one server on a Unix socket;</li>
  *   <li>{@code redis-sentinel://[user:password@]host[:port][,host[:port]...][/db]?sentinelMasterId=NAME}
  *       (and {@code rediss-sentinel://}): Lettuce's Sentinel form;</li>
  *   <li>{@code redis-cluster://[user:password@]host:port[,host:port...]} and
@@ -87,6 +93,13 @@ public final class RedisSessionStores {
                 StatefulRedisClusterConnection<byte[], byte[]> conn = client.connect(ByteArrayCodec.INSTANCE);
                 closeables.push(conn);
                 commands = conn.async();
+                // Lettuce opens node connections lazily, and with REJECT_COMMANDS the first commands to a
+                // node that is still connecting fail: open them now, and again when the topology changes.
+                warmUp(client, conn).get(options.connectTimeout().toMillis() + 1000, TimeUnit.MILLISECONDS);
+                reactor.core.Disposable topologyWatch = resources.eventBus().get()
+                        .filter(ev -> ev instanceof ClusterTopologyChangedEvent)
+                        .subscribe(ev -> warmUp(client, conn));
+                closeables.push(topologyWatch::dispose);
                 // One subscription on any node is enough: a cluster PUBLISH reaches every node's
                 // subscribers. On reconnect Lettuce picks a node from the current topology.
                 pubSub = client.connectPubSub(ByteArrayCodec.INSTANCE);
@@ -121,17 +134,36 @@ public final class RedisSessionStores {
             LOG.info("session store: Redis {} ({}), prefix {}, key ring {}", redact(uri),
                     target.cluster() ? "cluster" : "standalone/sentinel", options.keyPrefix(), ring);
             return new RedisNearCache(near, remote, invalidations);
-        } catch (RuntimeException e) {
+        } catch (RuntimeException | ExecutionException | TimeoutException | InterruptedException e) {
+            if (e instanceof InterruptedException) {
+                Thread.currentThread().interrupt();
+            }
             closeAll(new ArrayList<>(closeables));
-            if (e instanceof IllegalArgumentException) {
-                throw e;
+            if (e instanceof IllegalArgumentException iae) {
+                throw iae;
             }
             throw new IllegalStateException("cannot use Redis at " + redact(uri) + ": " + describe(e), e);
         }
     }
 
+    private static CompletableFuture<Void> warmUp(RedisClusterClient client,
+            StatefulRedisClusterConnection<byte[], byte[]> conn) {
+        List<CompletableFuture<?>> connecting = new ArrayList<>();
+        for (RedisClusterNode n : client.getPartitions()) {
+            if (n.is(RedisClusterNode.NodeFlag.UPSTREAM) && !n.is(RedisClusterNode.NodeFlag.FAIL)) {
+                connecting.add(conn.getConnectionAsync(n.getUri().getHost(), n.getUri().getPort(), ConnectionIntent.WRITE)
+                        .exceptionally(e -> null)); // an unreachable node is the breaker's business
+            }
+        }
+        return CompletableFuture.allOf(connecting.toArray(CompletableFuture[]::new));
+    }
+
     private static ClientOptions clientOptions(RedisStoreOptions o) {
-        return ClientOptions.builder()
+        ClientOptions.Builder b = ClientOptions.builder();
+        if (o.sslOptions() != null) {
+            b.sslOptions(o.sslOptions());
+        }
+        return b
                 .autoReconnect(true)
                 // Fail at once while disconnected instead of queueing: a lookup then misses at once.
                 .disconnectedBehavior(ClientOptions.DisconnectedBehavior.REJECT_COMMANDS)
@@ -142,7 +174,11 @@ public final class RedisSessionStores {
     }
 
     private static ClusterClientOptions clusterOptions(RedisStoreOptions o) {
-        return ClusterClientOptions.builder()
+        ClusterClientOptions.Builder b = ClusterClientOptions.builder();
+        if (o.sslOptions() != null) {
+            b.sslOptions(o.sslOptions());
+        }
+        return b
                 .autoReconnect(true)
                 .disconnectedBehavior(ClientOptions.DisconnectedBehavior.REJECT_COMMANDS)
                 .requestQueueSize(o.requestQueueSize())
@@ -161,11 +197,24 @@ public final class RedisSessionStores {
                 .build();
     }
 
-    /** What a URI names: one Lettuce URI (standalone or Sentinel) or the seed nodes of a cluster. */
-    record Target(boolean cluster, List<RedisURI> uris) {
+    /**
+     * What a URI names: one Lettuce URI (standalone, Unix socket or Sentinel) or the seed nodes of a
+     * cluster ({@code cluster == true}).
+     */
+    public record Target(boolean cluster, List<RedisURI> uris) {
+        public Target {
+            uris = List.copyOf(uris);
+        }
     }
 
-    /** Parses and validates {@code uri}; {@link IllegalArgumentException} with a clear, password-free message. */
+    /**
+     * Parses and validates {@code uri} exactly as {@link #open} does, for tools that open their own
+     * Lettuce connections (admin CLI); {@link IllegalArgumentException} with a clear, password-free message.
+     */
+    public static Target parseUri(String uri) {
+        return parse(uri);
+    }
+
     static Target parse(String uri) {
         if (uri == null || uri.isBlank()) {
             throw new IllegalArgumentException("Redis URI is empty");
@@ -173,7 +222,7 @@ public final class RedisSessionStores {
         int sep = uri.indexOf("://");
         String scheme = sep < 0 ? "" : uri.substring(0, sep).toLowerCase(Locale.ROOT);
         switch (scheme) {
-            case "redis", "rediss", "redis-sentinel", "rediss-sentinel" -> {
+            case "redis", "rediss", "redis-socket", "redis-sentinel", "rediss-sentinel" -> {
                 return new Target(false, List.of(lettuceUri(uri)));
             }
             case "redis-cluster", "rediss-cluster" -> {

@@ -1,0 +1,68 @@
+package io.tlssessioncache.redis;
+
+import io.lettuce.core.RedisClient;
+import io.lettuce.core.RedisURI;
+import io.lettuce.core.api.StatefulRedisConnection;
+import io.lettuce.core.cluster.RedisClusterClient;
+import io.lettuce.core.cluster.api.StatefulRedisClusterConnection;
+import io.lettuce.core.cluster.api.sync.RedisClusterCommands;
+import io.lettuce.core.codec.ByteArrayCodec;
+import java.nio.charset.StandardCharsets;
+import java.util.concurrent.TimeUnit;
+
+/** A plain Lettuce connection (standalone or cluster) to look at or tamper with what the store wrote. */
+public final class RawRedis implements AutoCloseable {
+    private final AutoCloseable connection;
+    private final Runnable shutdown;
+    private final RedisClusterCommands<byte[], byte[]> commands;
+
+    private RawRedis(AutoCloseable connection, Runnable shutdown, RedisClusterCommands<byte[], byte[]> commands) {
+        this.connection = connection;
+        this.shutdown = shutdown;
+        this.commands = commands;
+    }
+
+    /** Connects to a URI in {@link RedisSessionStores}' forms. */
+    public static RawRedis connect(String uri) {
+        RedisSessionStores.Target t = RedisSessionStores.parse(uri);
+        if (t.cluster()) {
+            RedisClusterClient c = RedisClusterClient.create(t.uris());
+            StatefulRedisClusterConnection<byte[], byte[]> conn = c.connect(ByteArrayCodec.INSTANCE);
+            return new RawRedis(conn, () -> c.shutdown(0, 2, TimeUnit.SECONDS), conn.sync());
+        }
+        RedisURI u = t.uris().getFirst();
+        RedisClient c = RedisClient.create(u);
+        StatefulRedisConnection<byte[], byte[]> conn = c.connect(ByteArrayCodec.INSTANCE);
+        return new RawRedis(conn, () -> c.shutdown(0, 2, TimeUnit.SECONDS), conn.sync());
+    }
+
+    public RedisClusterCommands<byte[], byte[]> commands() {
+        return commands;
+    }
+
+    public byte[] get(String key) {
+        return commands.get(bytes(key));
+    }
+
+    public void set(String key, byte[] value) {
+        commands.set(bytes(key), value);
+    }
+
+    public long pttl(String key) {
+        return commands.pttl(bytes(key));
+    }
+
+    public boolean exists(String key) {
+        return commands.exists(bytes(key)) > 0;
+    }
+
+    static byte[] bytes(String s) {
+        return s.getBytes(StandardCharsets.UTF_8);
+    }
+
+    @Override
+    public void close() throws Exception {
+        connection.close();
+        shutdown.run();
+    }
+}

@@ -1,0 +1,120 @@
+package io.tlssessioncache.redis;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.lettuce.core.RedisURI;
+import io.tlssessioncache.core.FakeTime;
+import io.tlssessioncache.core.SealingKeyRing;
+import java.time.Duration;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+/** URI parsing, option validation and the circuit breaker: no Redis needed. */
+class RedisSessionStoresTest {
+
+    @Test
+    void standaloneUris() {
+        RedisSessionStores.Target t = RedisSessionStores.parse("redis://app:pw@10.0.0.5:6380/2");
+        assertFalse(t.cluster());
+        RedisURI u = t.uris().getFirst();
+        assertEquals("10.0.0.5", u.getHost());
+        assertEquals(6380, u.getPort());
+        assertEquals(2, u.getDatabase());
+        var credentials = u.getCredentialsProvider().resolveCredentials().block();
+        assertEquals("app", credentials.getUsername());
+        assertEquals("pw", new String(credentials.getPassword()));
+        assertFalse(u.isSsl());
+        assertTrue(RedisSessionStores.parse("rediss://h:6379").uris().getFirst().isSsl());
+        assertEquals("/run/redis.sock", RedisSessionStores.parseUri("redis-socket:///run/redis.sock").uris().getFirst().getSocket());
+    }
+
+    @Test
+    void sentinelUris() {
+        RedisURI u = RedisSessionStores.parse("redis-sentinel://:pw@s1:26379,s2:26380/?sentinelMasterId=mymaster")
+                .uris().getFirst();
+        assertEquals("mymaster", u.getSentinelMasterId());
+        assertEquals(2, u.getSentinels().size());
+        assertEquals(26380, u.getSentinels().get(1).getPort());
+    }
+
+    @Test
+    void clusterUris() {
+        RedisSessionStores.Target t = RedisSessionStores.parse("redis-cluster://u:p@a:7000,b:7001, c:7002");
+        assertTrue(t.cluster());
+        List<RedisURI> seeds = t.uris();
+        assertEquals(3, seeds.size());
+        assertEquals("c", seeds.get(2).getHost());
+        assertEquals(7002, seeds.get(2).getPort());
+        assertEquals("u", seeds.get(1).getCredentialsProvider().resolveCredentials().block().getUsername());
+        assertFalse(seeds.getFirst().isSsl());
+        assertTrue(RedisSessionStores.parse("rediss-cluster://a:7000,b:7001").uris().get(1).isSsl());
+    }
+
+    @Test
+    void badUrisAreClearErrorsWithoutPasswords() {
+        for (String bad : List.of("", "localhost:6379", "http://u:secretpw@h:1", "memcached://h:11211",
+                "redis-cluster://u:secretpw@a:1,,b:2")) {
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> RedisSessionStores.parse(bad));
+            assertFalse(e.getMessage().contains("secretpw"), e.getMessage());
+        }
+        assertTrue(assertThrows(IllegalArgumentException.class, () -> RedisSessionStores.parse("http://h:1"))
+                .getMessage().contains("redis-cluster://"), "the message lists the accepted forms");
+        assertEquals("redis://***@h:1/0", RedisSessionStores.redact("redis://u:pw@h:1/0"));
+        assertEquals("redis://h:1", RedisSessionStores.redact("redis://h:1"));
+    }
+
+    @Test
+    void optionsValidateAndHideKeys() {
+        assertThrows(IllegalArgumentException.class, () -> RedisStoreOptions.builder().keyPrefix("a b"));
+        assertThrows(IllegalArgumentException.class, () -> RedisStoreOptions.builder().lookupDeadline(Duration.ZERO));
+        assertThrows(IllegalArgumentException.class, () -> RedisStoreOptions.builder().breakerFailureThreshold(0));
+        RedisStoreOptions o = RedisStoreOptions.builder().keyRing(SealingKeyRing.generate())
+                .lookupDeadline(Duration.ofSeconds(3)).build();
+        assertEquals(Duration.ofSeconds(3), o.commandTimeout(), "the command timeout is never below the deadline");
+        assertEquals(o.keyPrefix(), o.toBuilder().build().keyPrefix());
+    }
+
+    @Test
+    void breakerOpensAfterConsecutiveFailuresProbesAndCloses() {
+        FakeTime time = new FakeTime();
+        CircuitBreaker b = new CircuitBreaker(time, 3, Duration.ofSeconds(1));
+        assertTrue(b.tryAcquire());
+        b.onFailure();
+        b.onFailure();
+        b.onSuccess(); // resets the count: failures must be consecutive
+        b.onFailure();
+        b.onFailure();
+        assertEquals(CircuitBreaker.State.CLOSED, b.state());
+        b.onFailure();
+        assertEquals(CircuitBreaker.State.OPEN, b.state());
+        assertFalse(b.tryAcquire());
+        time.advance(Duration.ofMillis(999));
+        assertFalse(b.tryAcquire());
+        time.advance(Duration.ofMillis(1));
+        assertTrue(b.tryAcquire(), "one probe after the cool-down");
+        assertEquals(CircuitBreaker.State.HALF_OPEN, b.state());
+        assertFalse(b.tryAcquire(), "only one probe at a time");
+        b.onFailure();
+        assertEquals(CircuitBreaker.State.OPEN, b.state(), "a failed probe re-opens");
+        assertFalse(b.tryAcquire());
+        time.advance(Duration.ofSeconds(1));
+        assertTrue(b.tryAcquire());
+        b.onSuccess();
+        assertEquals(CircuitBreaker.State.CLOSED, b.state(), "a good probe closes");
+        assertTrue(b.tryAcquire());
+    }
+
+    @Test
+    void aProbeThatNeverReportsDoesNotWedgeTheBreaker() {
+        FakeTime time = new FakeTime();
+        CircuitBreaker b = new CircuitBreaker(time, 1, Duration.ofSeconds(1));
+        b.onFailure();
+        time.advance(Duration.ofSeconds(1));
+        assertTrue(b.tryAcquire());
+        time.advance(Duration.ofSeconds(1));
+        assertTrue(b.tryAcquire(), "another probe after one more cool-down");
+    }
+}

@@ -1,0 +1,53 @@
+package io.tlssessioncache.server;
+
+import io.netty.channel.ChannelPipeline;
+import io.netty.handler.ssl.ApplicationProtocolConfig;
+import io.tlssessioncache.core.SessionStore;
+import io.tlssessioncache.netty.ClientHelloLookupHandler;
+import io.tlssessioncache.netty.OpenSslServerEngine;
+import io.tlssessioncache.netty.ResumingSslContext;
+import io.tlssessioncache.netty.ResumingSslContextBuilder;
+import java.util.Optional;
+import javax.net.ssl.SSLEngine;
+
+/** The product's engine: OpenSSL 3 with sessions in the shared store ({@link ResumingSslContext}). */
+final class OpenSslTls implements TlsProvider {
+
+    @Override
+    public ListenerTls newListener(ServerSettings settings, ServerSettings.CertificateFiles certificate,
+                                   SessionStore store, ApplicationProtocolConfig alpn) throws Exception {
+        ResumingSslContextBuilder builder = ResumingSslContextBuilder
+                .forServer(certificate.certificate(), certificate.privateKey())
+                .sessionStore(store)
+                .applicationProtocolConfig(alpn)
+                .contextName(settings.contextName())
+                .lookupDeadline(settings.lookupDeadline())
+                .sessionTimeout(settings.sessionTimeout())
+                .ticketsPerHandshake(settings.tickets())
+                .protocols(settings.protocols().toArray(String[]::new))
+                .clientAuth(settings.clientAuth().toNetty());
+        settings.trust().ifPresent(builder::trustCertificates);
+        ResumingSslContext context = builder.build();
+        return new Listener(context);
+    }
+
+    private record Listener(ResumingSslContext context) implements ListenerTls {
+
+        @Override
+        public void addTlsHandlers(ChannelPipeline pipeline) {
+            // Looks the offered session up in the store without blocking, then replaces itself
+            // with the SslHandler (which the rest of the pipeline finds by type).
+            pipeline.addLast(new ClientHelloLookupHandler(context));
+        }
+
+        @Override
+        public Optional<Boolean> resumed(SSLEngine engine) {
+            return engine instanceof OpenSslServerEngine openssl ? Optional.of(openssl.isSessionReused()) : Optional.empty();
+        }
+
+        @Override
+        public void close() {
+            context.close();
+        }
+    }
+}

@@ -1,0 +1,168 @@
+package io.tlssessioncache.server;
+
+import io.netty.bootstrap.ServerBootstrap;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.MultiThreadIoEventLoopGroup;
+import io.netty.channel.nio.NioIoHandler;
+import io.netty.channel.socket.nio.NioServerSocketChannel;
+import io.tlssessioncache.core.SessionStore;
+import java.net.InetSocketAddress;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A running {@code serve}: one HTTPS listener per {@link ServerSettings#listen() address}, each an
+ * independent server instance with its own TLS context, all sharing one session store and one
+ * event loop group. {@link #start} returns once every listener is bound; {@link #close} (also run
+ * by the JVM's shutdown hook) stops everything and can be called any number of times.
+ */
+final class ServerNode implements AutoCloseable {
+
+    private static final Logger log = LoggerFactory.getLogger(ServerNode.class);
+
+    private final EventLoopGroup group;
+    private final SessionStore store;
+    private final GeneratedCertificate generated; // null when the user gave --cert/--key
+    private final ServerSettings.CertificateFiles certificate;
+    private final List<ListenerTls> contexts;
+    private final List<Channel> listeners;
+    private final List<InetSocketAddress> addresses;
+    private final AtomicBoolean closed = new AtomicBoolean();
+    private final CountDownLatch terminated = new CountDownLatch(1);
+
+    private ServerNode(EventLoopGroup group, SessionStore store, GeneratedCertificate generated,
+                       ServerSettings.CertificateFiles certificate, List<ListenerTls> contexts, List<Channel> listeners) {
+        this.group = group;
+        this.certificate = certificate;
+        this.store = store;
+        this.generated = generated;
+        this.contexts = List.copyOf(contexts);
+        this.listeners = List.copyOf(listeners);
+        this.addresses = listeners.stream().map(c -> (InetSocketAddress) c.localAddress()).toList();
+    }
+
+    /** Starts with this build's TLS engine. */
+    static ServerNode start(ServerSettings settings) throws Exception {
+        return start(settings, Tls.provider());
+    }
+
+    static ServerNode start(ServerSettings settings, TlsProvider tlsProvider) throws Exception {
+        GeneratedCertificate generated = null;
+        SessionStore store = null;
+        EventLoopGroup group = null;
+        List<ListenerTls> contexts = new ArrayList<>();
+        List<Channel> listeners = new ArrayList<>();
+        try {
+            ServerSettings.CertificateFiles certificate;
+            if (settings.certificate().isPresent()) {
+                certificate = settings.certificate().get();
+            } else {
+                generated = GeneratedCertificate.create();
+                certificate = new ServerSettings.CertificateFiles(generated.certificate(), generated.privateKey());
+                log.info("no --cert/--key given: using a generated self-signed certificate for localhost ({})",
+                        generated.certificate());
+            }
+            store = SessionStores.open(settings.store(), settings);
+            group = new MultiThreadIoEventLoopGroup(NioIoHandler.newFactory());
+            for (HostPort address : settings.listen()) {
+                ListenerTls tls = tlsProvider.newListener(settings, certificate, store, HttpsChannelInitializer.ALPN);
+                contexts.add(tls);
+                Channel channel;
+                try {
+                    channel = new ServerBootstrap()
+                            .group(group)
+                            .channel(NioServerSocketChannel.class)
+                            .option(ChannelOption.SO_BACKLOG, 1024)
+                            .childHandler(new HttpsChannelInitializer(tls))
+                            .bind(address.toSocketAddress())
+                            .sync()
+                            .channel();
+                } catch (Exception e) {
+                    throw new ListenException("cannot listen on " + address + ": " + e.getMessage(), e);
+                }
+                listeners.add(channel);
+                log.info("listener {} ready (store: {}, context: {})",
+                        HostPort.format((InetSocketAddress) channel.localAddress()), settings.store(), settings.contextName());
+            }
+            return new ServerNode(group, store, generated, certificate, contexts, listeners);
+        } catch (Throwable e) {
+            shutdown(group, store, generated, contexts, listeners);
+            throw e;
+        }
+    }
+
+    /** The bound address of each listener, in the order of {@link ServerSettings#listen()}. */
+    List<InetSocketAddress> addresses() {
+        return addresses;
+    }
+
+    /** The PEM certificate chain the listeners present (a generated one lives until {@link #close()}). */
+    java.nio.file.Path certificateFile() {
+        return certificate.certificate();
+    }
+
+    /** Blocks until {@link #close()} has finished. */
+    void awaitTermination() throws InterruptedException {
+        terminated.await();
+    }
+
+    @Override
+    public void close() {
+        if (closed.compareAndSet(false, true)) {
+            log.info("shutting down");
+            try {
+                shutdown(group, store, generated, contexts, listeners);
+            } finally {
+                terminated.countDown();
+            }
+        } else {
+            try {
+                terminated.await(10, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+    }
+
+    /** Stops listening, lets the event loops finish (bounded), then releases contexts, store and files. */
+    private static void shutdown(EventLoopGroup group, SessionStore store, GeneratedCertificate generated,
+                                 List<ListenerTls> contexts, List<Channel> listeners) {
+        for (Channel listener : listeners) {
+            listener.close().awaitUninterruptibly(2, TimeUnit.SECONDS);
+        }
+        if (group != null) {
+            group.shutdownGracefully(0, 2, TimeUnit.SECONDS).awaitUninterruptibly(5, TimeUnit.SECONDS);
+        }
+        for (ListenerTls context : contexts) {
+            try {
+                context.close();
+            } catch (RuntimeException e) {
+                log.warn("closing a TLS context failed: {}", e.toString());
+            }
+        }
+        if (store != null) {
+            try {
+                store.close();
+            } catch (Exception e) {
+                log.warn("closing the session store failed: {}", e.toString());
+            }
+        }
+        if (generated != null) {
+            generated.close();
+        }
+    }
+
+    /** A listener could not be bound (address in use, no such interface, ...). */
+    static final class ListenException extends Exception {
+        ListenException(String message, Throwable cause) {
+            super(message, cause);
+        }
+    }
+}

@@ -1,0 +1,70 @@
+package io.tlssessioncache.server;
+
+import io.tlssessioncache.core.InMemorySessionStore;
+import io.tlssessioncache.core.SealingKeyRing;
+import io.tlssessioncache.core.SessionStore;
+import io.tlssessioncache.redis.RedisSessionStores;
+import io.tlssessioncache.redis.RedisStoreOptions;
+import java.time.Duration;
+
+/**
+ * Opens the store a {@link StoreSpec} names: one {@code case} per kind of store.
+ */
+final class SessionStores {
+
+    /** Where the sealing key ring is read from when {@code --sealing-key-file} is not given. */
+    static final String SEALING_KEYS_ENV = "TLS_SESSION_CACHE_SEALING_KEYS";
+
+    private SessionStores() {
+    }
+
+    /**
+     * Opens the store; the caller closes it.
+     *
+     * @throws StoreOptionException  when the options do not fit the store (a usage error)
+     * @throws IllegalStateException when the store cannot be reached now
+     */
+    static SessionStore open(StoreSpec spec, ServerSettings settings) {
+        return switch (spec) {
+            case StoreSpec.Memory memory -> {
+                if (settings.keyPrefix().isPresent() || settings.sealingKeyFile().isPresent()) {
+                    throw new StoreOptionException("--key-prefix and --sealing-key-file are only used with a Redis --store");
+                }
+                yield InMemorySessionStore.builder().maximumSize(settings.maxSessions()).build();
+            }
+            case StoreSpec.Redis redis -> RedisSessionStores.create(redis.uri(), redisOptions(settings));
+        };
+    }
+
+    private static RedisStoreOptions redisOptions(ServerSettings settings) {
+        try {
+            RedisStoreOptions.Builder options = RedisStoreOptions.builder()
+                    .lookupDeadline(settings.lookupDeadline())
+                    // A command may take longer than a lookup waits for it, never less.
+                    .commandTimeout(max(RedisStoreOptions.DEFAULT_COMMAND_TIMEOUT, settings.lookupDeadline()))
+                    .nearCacheMaximumSize(settings.maxSessions());
+            settings.keyPrefix().ifPresent(options::keyPrefix);
+            if (settings.sealingKeyFile().isPresent()) {
+                options.keyRing(SealingKeyRing.fromFile(settings.sealingKeyFile().get()));
+            } else if (System.getenv(SEALING_KEYS_ENV) != null) {
+                options.keyRing(SealingKeyRing.fromEnvironment(SEALING_KEYS_ENV));
+            }
+            // Neither: the Redis store generates a key ring for this process and warns.
+            return options.build();
+        } catch (IllegalArgumentException | java.io.UncheckedIOException e) {
+            // Key ring messages name the line and the problem, never a key.
+            throw new StoreOptionException(e.getMessage());
+        }
+    }
+
+    private static Duration max(Duration a, Duration b) {
+        return a.compareTo(b) >= 0 ? a : b;
+    }
+
+    /** The store options are wrong: the user's mistake, reported as such. */
+    static final class StoreOptionException extends IllegalArgumentException {
+        StoreOptionException(String message) {
+            super(message);
+        }
+    }
+}

@@ -1,0 +1,98 @@
+package io.tlssessioncache.server;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.BufferedReader;
+import java.io.InputStreamReader;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The README's run command as a user runs it: {@code bin/tls-session-cache serve} as a separate
+ * process, from another directory, driven by real clients, stopped with SIGTERM. Runs after
+ * {@code package} (the launcher uses the packaged jar and its lib directory).
+ */
+@Timeout(180)
+class LauncherIT {
+
+    private static final Pattern LISTENING = Pattern.compile("listening on (\\S+):(\\d+)");
+    private static final Pattern GENERATED = Pattern.compile("self-signed certificate for localhost \\((\\S+)\\)");
+
+    @TempDir
+    Path dir;
+
+    @Test
+    void serveFromTheLauncherResumesAcrossItsListenersAndStopsOnSigterm() throws Exception {
+        Path root = Path.of(System.getProperty("basedir", System.getProperty("user.dir"))).toAbsolutePath().getParent();
+        Path launcher = root.resolve("bin/tls-session-cache");
+        assertTrue(Files.isExecutable(launcher), launcher + " is not executable");
+
+        Process process = new ProcessBuilder(launcher.toString(), "serve", "--listen", "127.0.0.1:0", "--listen", "127.0.0.1:0")
+                .directory(dir.toFile()) // works from any current directory
+                .start();
+        try {
+            BlockingQueue<String> stdout = new LinkedBlockingQueue<>();
+            Thread.ofPlatform().daemon().start(() -> {
+                try (BufferedReader in = new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8))) {
+                    for (String line; (line = in.readLine()) != null; ) {
+                        stdout.add(line);
+                    }
+                } catch (Exception ignored) {
+                    // The process ended.
+                }
+            });
+            CompletableFuture<String> stderr = CompletableFuture.supplyAsync(() -> Clients.readAll(process.getErrorStream()), Clients.OWN_THREAD);
+
+            List<InetSocketAddress> listeners = new ArrayList<>();
+            while (listeners.size() < 2) {
+                // Generous: on first use the launcher builds the project.
+                String line = stdout.poll(150, TimeUnit.SECONDS);
+                assertNotNull(line, "no 'listening on' line; stderr so far may say why");
+                Matcher m = LISTENING.matcher(line);
+                assertTrue(m.matches(), "unexpected stdout line: " + line);
+                listeners.add(new InetSocketAddress(m.group(1), Integer.parseInt(m.group(2))));
+            }
+            InetSocketAddress a = listeners.get(0);
+            InetSocketAddress b = listeners.get(1);
+
+            Path session = dir.resolve("session.pem");
+            Clients.SClientResult first = Clients.sClient(a, "-tls1_3", session, null);
+            assertTrue(first.isNew(), first::toString);
+            Clients.SClientResult second = Clients.sClient(b, "-tls1_3", null, session);
+            assertTrue(second.reused(), second::toString);
+            assertTrue(second.body().startsWith("resumed: yes\n"), second::toString);
+
+            String http2 = Clients.curl(a, "--http2", "/");
+            assertTrue(http2.contains("http_version=2 status=200"), http2);
+
+            // SIGTERM through the handle: Process.destroy() would also close our ends of its pipes.
+            assertTrue(process.toHandle().destroy(), "cannot signal the server");
+            assertTrue(process.waitFor(20, TimeUnit.SECONDS), "the server did not stop on SIGTERM");
+            assertEquals(143, process.exitValue(), "exit status after SIGTERM (128 + 15)");
+            String log = stderr.get(5, TimeUnit.SECONDS);
+            assertTrue(log.contains("shutting down"), log);
+            Matcher generated = GENERATED.matcher(log);
+            assertTrue(generated.find(), log);
+            assertFalse(Files.exists(Path.of(generated.group(1))), "the generated certificate was not deleted");
+        } finally {
+            process.destroyForcibly();
+            process.waitFor(10, TimeUnit.SECONDS);
+        }
+    }
+}
