@@ -122,11 +122,13 @@ class ResumptionTest {
             return new SessionRecord(r.key(), r.protocol(), r.cipherSuite(), r.serverName(), r.applicationProtocol(),
                     r.clientIdentity(), r.createdAt(), r.expiresAt(), s);
         });
-        try (ResumingSslContext b = context(f -> f); TestServer serverB = new TestServer(b, store)) {
+        RejectionCounter metrics = new RejectionCounter();
+        try (ResumingSslContext b = context(f -> f.metrics(metrics)); TestServer serverB = new TestServer(b, store)) {
             Processes.Result r = SClient.run(serverB.port(), dir, "-tls1_3", "-sess_in", sess.toString());
             assertTrue(SClient.isNew(r), r.output());
             assertTrue(r.output().lines().anyMatch(l -> l.equals("bye")), r.output());
         }
+        assertEquals(1, metrics.count("malformed"), metrics.rejected.toString());
     }
 
     @Test
@@ -136,9 +138,11 @@ class ResumptionTest {
             assertTrue(SClient.isNew(SClient.run(serverA.port(), dir, "-tls1_2", "-sess_out", sess.toString())));
         }
         java.time.Instant later = store.map.values().iterator().next().expiresAt().plusSeconds(1);
-        try (ResumingSslContext b = context(f -> f.clock(java.time.Clock.fixed(later, java.time.ZoneOffset.UTC)));
+        RejectionCounter metrics = new RejectionCounter();
+        try (ResumingSslContext b = context(f -> f.metrics(metrics).clock(java.time.Clock.fixed(later, java.time.ZoneOffset.UTC)));
              TestServer serverB = new TestServer(b, store)) {
             assertTrue(SClient.isNew(SClient.run(serverB.port(), dir, "-tls1_2", "-sess_in", sess.toString())));
         }
+        assertEquals(1, metrics.count("expired"));
     }
 }

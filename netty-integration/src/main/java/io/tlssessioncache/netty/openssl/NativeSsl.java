@@ -207,6 +207,16 @@ public final class NativeSsl {
         }
     }
 
+    /** Network bytes fed in and not yet consumed by OpenSSL. */
+    public int pendingInput() {
+        ensureOpen();
+        try {
+            return (int) (long) Native.BIO_ctrl_pending.invokeExact(rbio);
+        } catch (Throwable t) {
+            throw OpenSsl.rethrow(t);
+        }
+    }
+
     /** Moves up to {@code min(max, dst.remaining())} pending network bytes into {@code dst}; returns the count. */
     public int drain(ByteBuffer dst, int max) {
         ensureOpen();
@@ -572,6 +582,7 @@ public final class NativeSsl {
                 if (session.address() == 0) {
                     OpenSsl.clearErrors(); // corrupt state: a miss, and a full handshake
                     LOG.debug("a stored session did not decode; full handshake");
+                    cb.sessionUndecodable();
                     return MemorySegment.NULL;
                 }
                 return session;
