@@ -1,0 +1,84 @@
+package io.tlssessioncache.server.admin;
+
+import io.tlssessioncache.core.SessionId;
+import java.time.Duration;
+import java.time.format.DateTimeParseException;
+import java.util.HexFormat;
+import java.util.Locale;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import picocli.CommandLine;
+
+/** Option converters of the admin commands: bad input is a usage error (exit 2) with a clear message. */
+final class Converters {
+    private Converters() {
+    }
+
+    /** 64 hex digits: a TLS 1.3 ticket or TLS 1.2 session id as the store keys it. */
+    static final class Id implements CommandLine.ITypeConverter<SessionId> {
+        @Override
+        public SessionId convert(String value) {
+            try {
+                return SessionId.fromHex(value.strip());
+            } catch (IllegalArgumentException e) {
+                throw new CommandLine.TypeConversionException("'" + abbreviate(value)
+                        + "' is not a session id: give the 64 hex digits of the TLS 1.3 ticket or TLS 1.2 session id");
+            }
+        }
+    }
+
+    /** The SHA-256 of a client certificate (DER), 64 hex digits (colons, as openssl prints fingerprints, allowed): lower-case hex. */
+    static final class Sha256 implements CommandLine.ITypeConverter<String> {
+        @Override
+        public String convert(String value) {
+            String hex = value.strip().replace(":", "");
+            if (hex.length() == 64) {
+                try {
+                    HexFormat.of().parseHex(hex);
+                    return hex.toLowerCase(Locale.ROOT);
+                } catch (IllegalArgumentException ignored) {
+                    // reported below
+                }
+            }
+            throw new CommandLine.TypeConversionException("'" + abbreviate(value)
+                    + "' is not a SHA-256: give 64 hex digits (openssl x509 -noout -fingerprint -sha256 -in CERT)");
+        }
+    }
+
+    /** {@code 90s}, {@code 30m}, {@code 2h}, {@code 7d} or ISO-8601 ({@code PT2H}); more than zero. */
+    static final class Age implements CommandLine.ITypeConverter<Duration> {
+        private static final Pattern SIMPLE = Pattern.compile("(\\d{1,12})\\s*(ms|s|m|h|d)");
+
+        @Override
+        public Duration convert(String value) {
+            String text = value.strip().toLowerCase(Locale.ROOT);
+            Matcher m = SIMPLE.matcher(text);
+            Duration d = null;
+            if (m.matches()) {
+                long n = Long.parseLong(m.group(1));
+                d = switch (m.group(2)) {
+                    case "ms" -> Duration.ofMillis(n);
+                    case "s" -> Duration.ofSeconds(n);
+                    case "m" -> Duration.ofMinutes(n);
+                    case "h" -> Duration.ofHours(n);
+                    default -> Duration.ofDays(n);
+                };
+            } else if (text.startsWith("p")) {
+                try {
+                    d = Duration.parse(text.toUpperCase(Locale.ROOT));
+                } catch (DateTimeParseException ignored) {
+                    // reported below
+                }
+            }
+            if (d == null || d.isNegative() || d.isZero()) {
+                throw new CommandLine.TypeConversionException("'" + abbreviate(value)
+                        + "' is not a duration: write a number and a unit, e.g. 90s, 30m, 2h, 7d");
+            }
+            return d;
+        }
+    }
+
+    private static String abbreviate(String s) {
+        return s.length() > 80 ? s.substring(0, 80) + "..." : s;
+    }
+}
