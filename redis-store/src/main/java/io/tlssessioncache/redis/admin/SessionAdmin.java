@@ -502,7 +502,9 @@ public final class SessionAdmin implements AutoCloseable {
         }
         for (Throwable t = e; t != null; t = t.getCause()) {
             String m = t.getMessage() == null ? "" : t.getMessage();
-            if (t instanceof RedisCommandExecutionException && m.startsWith("NOPERM")) {
+            // NOPERM for a command; a script's command refused by the caller's ACL is an "ERR ... can't run".
+            if (t instanceof RedisCommandExecutionException
+                    && (m.startsWith("NOPERM") || m.contains("can't run this command"))) {
                 return new AdminException(AdminException.Kind.DENIED, "cannot " + what + ": Redis refused: " + m
                         + " (the admin commands need an ACL user with SCAN, HSET, EVAL, DEL, PUBLISH on the"
                         + " key prefix, e.g. tls-admin; the servers' user tls-server is not allowed to)", e);

@@ -91,6 +91,10 @@ class SessionAdminAclTest {
                 assertEquals(AdminException.Kind.DENIED, assertThrows(AdminException.class,
                         () -> asServer.evictId(a.id(), false)).kind());
                 assertEquals(AdminException.Kind.DENIED, assertThrows(AdminException.class, asServer::stats).kind());
+                // Scripts run with the caller's rights: without HSET the servers' user cannot write a watermark.
+                AdminException noHset = assertThrows(AdminException.class,
+                        () -> asServer.writeWatermark(Revocation.serverName("a.test", Instant.now())));
+                assertEquals(AdminException.Kind.DENIED, noHset.kind(), noHset.getMessage());
             }
             assertTrue(hits(server.store(), a.key()), "nothing was evicted by the refused attempts");
 

@@ -129,6 +129,24 @@ class AdminCliTest {
     }
 
     @Test
+    void helpListsCommandsOptionsAndExitCodes() {
+        Run top = run("--help");
+        assertTrue(top.out().contains("admin"), top.toString());
+        Run admin = run("admin", "--help");
+        assertEquals(0, admin.exitCode(), admin.toString());
+        for (String s : List.of("evict", "stats", "inspect", "--store", "--key-prefix", "--sealing-key-file",
+                "3   store unreachable", "TLS_SESSION_CACHE_STORE")) {
+            assertTrue(admin.out().contains(s), s + " missing from\n" + admin.out());
+        }
+        Run evict = run("admin", "evict", "--help");
+        assertEquals(0, evict.exitCode(), evict.toString());
+        for (String s : List.of("--id", "--server-name", "--client-cert-sha256", "--older-than", "--all", "--yes",
+                "--dry-run", "--json", "--no-sweep", "--max-keys-per-second")) {
+            assertTrue(evict.out().contains(s), s + " missing from\n" + evict.out());
+        }
+    }
+
+    @Test
     void unreachableStoreIsExit3WithinSeconds() throws Exception {
         // Untimed first: loading Lettuce's and Netty's classes takes seconds on a busy 2-core machine.
         assertEquals(3, run("admin", "--store", "redis://127.0.0.1:1", "stats").exitCode());
