@@ -12,6 +12,7 @@ import io.netty.util.concurrent.Future;
 import io.netty.util.concurrent.Promise;
 import io.netty.util.concurrent.ScheduledFuture;
 import io.tlssessioncache.core.SessionCacheMetrics;
+import io.tlssessioncache.core.SessionId;
 import io.tlssessioncache.core.SessionKey;
 import io.tlssessioncache.core.SessionRecord;
 import io.tlssessioncache.core.SessionStore;
@@ -220,7 +221,7 @@ public final class ClientHelloLookupHandler extends SslClientHelloHandler<Client
     private void lookupSession(ChannelHandlerContext ctx, ResumingSslContext context, ClientHelloInfo hello,
                                Promise<Resolution> result) {
         String serverName = hello.serverName().orElse(null);
-        Optional<io.tlssessioncache.core.SessionId> ticket = hello.firstPskIdentity();
+        Optional<SessionId> ticket = hello.firstPskIdentity();
         boolean take;
         SessionKey key;
         if (ticket.isPresent() && hello.offersTls13() && hello.offersPskModes() && tls13Enabled(context)) {
@@ -244,10 +245,11 @@ public final class ClientHelloLookupHandler extends SslClientHelloHandler<Client
         SessionStore store = context.sessionStore();
         CompletionStage<Optional<SessionRecord>> stage;
         try {
-            stage = take ? store.take(key) : store.get(key);
+            stage = Objects.requireNonNull(take ? store.take(key) : store.get(key), "the store returned no stage");
         } catch (Throwable t) {
             metrics.storeError(take ? "take" : "get");
-            log.debug("{}: session store threw on {}, full handshake", ctx.channel(), take ? "take" : "get", t);
+            log.debug("{}: session store failed to start a {}, full handshake: {}", ctx.channel(), take ? "take" : "get",
+                    t.toString());
             result.trySuccess(new Resolution(context, null, serverName, Outcome.STORE_ERROR, null));
             return;
         }

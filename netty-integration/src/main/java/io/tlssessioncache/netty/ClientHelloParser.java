@@ -5,7 +5,7 @@ import io.tlssessioncache.core.SessionId;
 
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
-import java.util.BitSet;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Optional;
 
@@ -99,14 +99,16 @@ public final class ClientHelloParser {
     }
 
     private static void parseExtensions(Reader in, Extensions out) {
-        BitSet seen = new BitSet();
+        // every type seen, checked for duplicates at the end: O(n log n) for n <= 2^16 / 4 extensions
+        int[] types = new int[24];
+        int count = 0;
         while (in.remaining() > 0) {
             int type = in.u16("extension type");
             Reader data = in.vector16("extension data");
-            if (seen.get(type)) {
-                throw malformed("extension " + type + " appears twice");
+            if (count == types.length) {
+                types = Arrays.copyOf(types, count * 2);
             }
-            seen.set(type);
+            types[count++] = type;
             switch (type) {
                 case EXT_SERVER_NAME -> out.serverName = serverName(data);
                 case EXT_SUPPORTED_VERSIONS -> out.supportedVersions = supportedVersions(data);
@@ -121,6 +123,12 @@ public final class ClientHelloParser {
                 default -> {
                     // not ours: its bounds were checked by vector16, its content is OpenSSL's business
                 }
+            }
+        }
+        Arrays.sort(types, 0, count);
+        for (int i = 1; i < count; i++) {
+            if (types[i] == types[i - 1]) {
+                throw malformed("extension " + types[i] + " appears twice");
             }
         }
     }

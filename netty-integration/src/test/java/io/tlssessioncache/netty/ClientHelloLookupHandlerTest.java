@@ -6,7 +6,9 @@ import io.netty.channel.nio.NioIoHandler;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.netty.util.DomainWildcardMappingBuilder;
 import io.tlssessioncache.core.MicrometerSessionCacheMetrics;
+import io.tlssessioncache.core.InMemorySessionStore;
 import io.tlssessioncache.core.SessionCacheMetrics;
+import io.tlssessioncache.core.SessionStore;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
@@ -72,7 +74,7 @@ class ClientHelloLookupHandlerTest {
     }
 
     /** Same certificate and context name: the same namespace, so servers share sessions through the store. */
-    static ResumingSslContext context(Path[] cert, ClientHelloTestStore store, Duration deadline) throws Exception {
+    static ResumingSslContext context(Path[] cert, SessionStore store, Duration deadline) throws Exception {
         ResumingSslContext c = ResumingSslContextBuilder.forServer(cert[0], cert[1])
                 .sessionStore(store)
                 .lookupDeadline(deadline)
@@ -114,6 +116,45 @@ class ClientHelloLookupHandlerTest {
             assertEquals("New", sClient(a.port(), "-tls1_3", "-sess_in", sess.toString()).resumption());
             assertEquals(3, store.takes.size());
             assertEquals(store.takes.get(0), store.takes.get(2), "the same key was asked for, and was gone");
+        }
+    }
+
+    /** The same with cache-core's real in-memory store (Caffeine, expiry, atomic take) between the servers. */
+    @Test
+    void resumesAcrossServersThroughTheInMemoryStore() throws Exception {
+        try (InMemorySessionStore store = InMemorySessionStore.builder().build();
+             ClientHelloTestServer a = server(context(certA, store, Duration.ofSeconds(5)));
+             ClientHelloTestServer b = server(context(certA, store, Duration.ofSeconds(5)))) {
+            Path s13 = file("mem13");
+            Path s12 = file("mem12");
+            assertEquals("New", sClient(a.port(), "-tls1_3", "-sess_out", s13.toString()).resumption());
+            assertEquals("New", sClient(a.port(), "-tls1_2", "-sess_out", s12.toString()).resumption());
+            assertEquals("Reused", sClient(b.port(), "-tls1_3", "-sess_in", s13.toString()).resumption());
+            assertEquals("New", sClient(a.port(), "-tls1_3", "-sess_in", s13.toString()).resumption(), "single use");
+            assertEquals("Reused", sClient(b.port(), "-tls1_2", "-sess_in", s12.toString()).resumption());
+            assertEquals("Reused", sClient(a.port(), "-tls1_2", "-sess_in", s12.toString()).resumption());
+        }
+    }
+
+    /**
+     * A HelloRetryRequest (the client's only key share is in a group the server does not take) makes
+     * the client send a second ClientHello, which goes straight to the engine: the record the first
+     * one's lookup offered must still resume.
+     */
+    @Test
+    void ticketResumesAcrossAHelloRetryRequest() throws Exception {
+        ClientHelloTestStore store = new ClientHelloTestStore();
+        ResumingSslContext p256 = ResumingSslContextBuilder.forServer(certA[0], certA[1])
+                .sessionStore(store).groups("P-256").contextName("hook-test").build();
+        contexts.add(p256);
+        try (ClientHelloTestServer a = server(p256)) {
+            Path sess = file("hrr");
+            sClient(a.port(), "-tls1_3", "-sess_out", sess.toString());
+            OpenSslCli.Client c = sClient(a.port(), "-tls1_3", "-groups", "P-384:P-256", "-msg", "-sess_in", sess.toString());
+            assertEquals(2, c.output().split("Handshake \\[length [0-9a-f]+\\], ClientHello", -1).length - 1,
+                    "two ClientHellos: there was a HelloRetryRequest");
+            assertEquals(1, store.takes.size(), "looked up once, for the first ClientHello");
+            assertEquals("Reused", c.resumption(), c.output());
         }
     }
 

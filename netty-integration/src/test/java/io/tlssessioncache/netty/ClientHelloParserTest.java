@@ -194,6 +194,17 @@ class ClientHelloParserTest {
     }
 
     @Test
+    void manyExtensionsAreCheckedForDuplicatesToo() {
+        ClientHelloBytes many = new ClientHelloBytes();
+        for (int type = 1000; type < 1000 + 16_000; type++) { // 64,000 bytes of empty extensions
+            many.extension(type, new byte[0]);
+        }
+        assertTrue(parse(many.body()).pskIdentities().isEmpty());
+        many.extension(1000, new byte[0]);
+        assertTrue(malformed(many).getMessage().contains("twice"));
+    }
+
+    @Test
     void framingErrors() {
         ClientHelloBytes oddSuites = new ClientHelloBytes();
         oddSuites.cipherSuites = new byte[] {0x13, 0x01, 0x00};

@@ -79,6 +79,7 @@ public final class RedisInvalidations implements AutoCloseable {
     private RevocationWatermarks watermarks;
     private final AtomicLong subscribedEvents = new AtomicLong();
     private final AtomicLong connectedEvents = new AtomicLong();
+    private final AtomicLong ownResubscribes = new AtomicLong();
     private final CompletableFuture<Void> firstSubscription = new CompletableFuture<>();
     private volatile boolean closed;
 
@@ -152,8 +153,9 @@ public final class RedisInvalidations implements AutoCloseable {
         try {
             firstSubscription.get(wait.toMillis(), TimeUnit.MILLISECONDS);
         } catch (Exception e) {
-            throw new IllegalStateException("no subscription to " + channelName(prefix) + " within " + wait
-                    + ": " + e.getClass().getSimpleName(), e);
+            throw new IllegalStateException("no subscription to " + channelName(prefix) + " (or no revocation"
+                    + " watermarks loaded from " + revocationsKeyName(prefix) + ") within " + wait + ": "
+                    + e.getClass().getSimpleName(), e);
         }
     }
 
@@ -185,6 +187,7 @@ public final class RedisInvalidations implements AutoCloseable {
             CompletableFuture.delayedExecutor(1, TimeUnit.SECONDS).execute(() -> {
                 if (!closed && subscribedEvents.get() == subscribedBefore && pubSub.isOpen()) {
                     LOG.info("re-subscribing to {} after a reconnect", channelName(prefix));
+                    ownResubscribes.incrementAndGet();
                     pubSub.async().subscribe(channel);
                 }
             });
@@ -276,6 +279,11 @@ public final class RedisInvalidations implements AutoCloseable {
     /** How many times the channel was (re)subscribed: 1 after start, +1 per reconnect. */
     long subscriptions() {
         return subscribedEvents.get();
+    }
+
+    /** How many times this class had to re-subscribe itself because Lettuce had not (tests expect 0). */
+    long ownResubscribes() {
+        return ownResubscribes.get();
     }
 
     @Override

@@ -40,7 +40,8 @@ import org.slf4j.LoggerFactory;
  *
  * <p>URIs:
  * <ul>
- *   <li>{@code redis://[user:password@]host[:port][/db]} and {@code rediss://...} (TLS): one server;</li>
+ *   <li>{@code redis://[user:password@]host[:port][/db]} and {@code rediss://...} (TLS): one server;
+ *       {@code redis-socket:///path/to/socket}: one server on a Unix socket;</li>
  *   <li>{@code redis-sentinel://[user:password@]host[:port][,host[:port]...][/db]?sentinelMasterId=NAME}
  *       (and {@code rediss-sentinel://}): Lettuce's Sentinel form;</li>
  *   <li>{@code redis-cluster://[user:password@]host:port[,host:port...]} and
@@ -158,7 +159,11 @@ public final class RedisSessionStores {
     }
 
     private static ClientOptions clientOptions(RedisStoreOptions o) {
-        return ClientOptions.builder()
+        ClientOptions.Builder b = ClientOptions.builder();
+        if (o.sslOptions() != null) {
+            b.sslOptions(o.sslOptions());
+        }
+        return b
                 .autoReconnect(true)
                 // Fail at once while disconnected instead of queueing: a lookup then misses at once.
                 .disconnectedBehavior(ClientOptions.DisconnectedBehavior.REJECT_COMMANDS)
@@ -169,7 +174,11 @@ public final class RedisSessionStores {
     }
 
     private static ClusterClientOptions clusterOptions(RedisStoreOptions o) {
-        return ClusterClientOptions.builder()
+        ClusterClientOptions.Builder b = ClusterClientOptions.builder();
+        if (o.sslOptions() != null) {
+            b.sslOptions(o.sslOptions());
+        }
+        return b
                 .autoReconnect(true)
                 .disconnectedBehavior(ClientOptions.DisconnectedBehavior.REJECT_COMMANDS)
                 .requestQueueSize(o.requestQueueSize())
@@ -188,11 +197,24 @@ public final class RedisSessionStores {
                 .build();
     }
 
-    /** What a URI names: one Lettuce URI (standalone or Sentinel) or the seed nodes of a cluster. */
-    record Target(boolean cluster, List<RedisURI> uris) {
+    /**
+     * What a URI names: one Lettuce URI (standalone, Unix socket or Sentinel) or the seed nodes of a
+     * cluster ({@code cluster == true}).
+     */
+    public record Target(boolean cluster, List<RedisURI> uris) {
+        public Target {
+            uris = List.copyOf(uris);
+        }
     }
 
-    /** Parses and validates {@code uri}; {@link IllegalArgumentException} with a clear, password-free message. */
+    /**
+     * Parses and validates {@code uri} exactly as {@link #open} does, for tools that open their own
+     * Lettuce connections (admin CLI); {@link IllegalArgumentException} with a clear, password-free message.
+     */
+    public static Target parseUri(String uri) {
+        return parse(uri);
+    }
+
     static Target parse(String uri) {
         if (uri == null || uri.isBlank()) {
             throw new IllegalArgumentException("Redis URI is empty");
@@ -200,7 +222,7 @@ public final class RedisSessionStores {
         int sep = uri.indexOf("://");
         String scheme = sep < 0 ? "" : uri.substring(0, sep).toLowerCase(Locale.ROOT);
         switch (scheme) {
-            case "redis", "rediss", "redis-sentinel", "rediss-sentinel" -> {
+            case "redis", "rediss", "redis-socket", "redis-sentinel", "rediss-sentinel" -> {
                 return new Target(false, List.of(lettuceUri(uri)));
             }
             case "redis-cluster", "rediss-cluster" -> {

@@ -81,7 +81,7 @@ final class ServerNode implements AutoCloseable {
                             .channel(NioServerSocketChannel.class)
                             .option(ChannelOption.SO_BACKLOG, 1024)
                             .childHandler(new HttpsChannelInitializer(tls))
-                            .bind(address.toUnresolvedSocketAddress())
+                            .bind(address.toSocketAddress())
                             .sync()
                             .channel();
                 } catch (Exception e) {

@@ -55,13 +55,6 @@ record ServerSettings(
         }
     }
 
-    /** The defaults of {@code serve}, listening on the given addresses: handy for tests. */
-    static ServerSettings defaults(List<HostPort> listen) {
-        return new ServerSettings(listen, Optional.empty(), new StoreSpec.Memory(), 100_000,
-                Duration.ofHours(2), 2, List.of("TLSv1.2", "TLSv1.3"), ClientAuthMode.NONE,
-                Optional.empty(), "default", Duration.ofMillis(50), Optional.empty(), Optional.empty());
-    }
-
     /** A certificate chain and its private key, both PEM files. */
     record CertificateFiles(Path certificate, Path privateKey) {
         CertificateFiles {
