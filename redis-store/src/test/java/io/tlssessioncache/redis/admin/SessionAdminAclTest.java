@@ -106,8 +106,8 @@ class SessionAdminAclTest {
                 assertEquals(1, admin.stats().total());
                 assertEquals(1, admin.evictId(b.id(), false).matched());
             }
-            assertFalse(hits(server.store(), a.key()));
-            assertFalse(hits(server.store(), b.key()));
+            AdminFixtures.awaitMiss(server.store(), a.key());
+            AdminFixtures.awaitMiss(server.store(), b.key());
         }
     }
 
