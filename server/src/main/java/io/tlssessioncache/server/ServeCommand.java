@@ -109,6 +109,12 @@ final class ServeCommand implements Callable<Integer> {
                     + "; without either, a key for this process only is generated (other servers cannot resume its sessions)."})
     Path sealingKeyFile;
 
+    @Option(names = "--metrics-listen", paramLabel = "HOST:PORT", converter = HostPort.Converter.class,
+            description = "Also serve the meters (lookups, hits, misses, rejections, store errors, lookup latency) "
+                    + "in Prometheus' text format at http://HOST:PORT/metrics, plain HTTP: bind it to an internal address. "
+                    + "Default: no metrics listener.")
+    HostPort metricsListen;
+
     @Override
     public Integer call() throws Exception {
         ServerSettings settings = settings();
@@ -131,6 +137,8 @@ final class ServeCommand implements Callable<Integer> {
         for (InetSocketAddress address : node.addresses()) {
             out.println("listening on " + HostPort.format(address));
         }
+        node.metricsAddress().ifPresent(address ->
+                out.println("metrics on http://" + HostPort.format(address) + "/metrics"));
         out.flush();
         node.awaitTermination();
         return 0;
@@ -197,7 +205,8 @@ final class ServeCommand implements Callable<Integer> {
                 contextName,
                 lookupDeadline,
                 Optional.ofNullable(keyPrefix),
-                Optional.ofNullable(sealingKeyFile));
+                Optional.ofNullable(sealingKeyFile),
+                Optional.ofNullable(metricsListen));
     }
 
     private static void requireReadable(CommandLine cl, String option, Path file) {
