@@ -98,6 +98,42 @@ class ResumptionTest {
         assertFalse(resumesOnB(version, f -> f.clientAuth(ClientAuth.OPTIONAL).trustCertificates(pki.caCert), expected));
     }
 
+    @ParameterizedTest
+    @ValueSource(booleans = {true, false})
+    void aFailingStoreNeverFailsTheConnection(boolean throwsAtOnce) throws Exception {
+        io.tlssessioncache.core.SessionStore broken = new io.tlssessioncache.core.SessionStore() {
+            @Override
+            public java.util.concurrent.CompletionStage<Void> put(SessionRecord record) {
+                if (throwsAtOnce) {
+                    throw new IllegalStateException("store down");
+                }
+                return java.util.concurrent.CompletableFuture.failedFuture(new java.io.IOException("store down"));
+            }
+
+            @Override
+            public java.util.concurrent.CompletionStage<java.util.Optional<SessionRecord>> get(io.tlssessioncache.core.SessionKey key) {
+                return java.util.concurrent.CompletableFuture.failedFuture(new java.io.IOException("store down"));
+            }
+
+            @Override
+            public java.util.concurrent.CompletionStage<java.util.Optional<SessionRecord>> take(io.tlssessioncache.core.SessionKey key) {
+                return get(key);
+            }
+
+            @Override
+            public java.util.concurrent.CompletionStage<Boolean> remove(io.tlssessioncache.core.SessionKey key) {
+                return java.util.concurrent.CompletableFuture.failedFuture(new java.io.IOException("store down"));
+            }
+        };
+        try (ResumingSslContext ctx = ResumingSslContextBuilder.forServer(pki.ecCert, pki.ecKey).sessionStore(broken).build();
+             TestServer server = new TestServer(ctx, null)) {
+            for (String v : new String[] {"-tls1_3", "-tls1_2"}) {
+                Processes.Result r = SClient.run(server.port(), dir, v);
+                assertTrue(r.output().lines().anyMatch(l -> l.equals("bye")), r.output());
+            }
+        }
+    }
+
     @Test
     void namespacesDifferByConfiguration() throws Exception {
         try (ResumingSslContext a = context(f -> f); ResumingSslContext same = context(f -> f);

@@ -153,8 +153,9 @@ public final class RedisInvalidations implements AutoCloseable {
         try {
             firstSubscription.get(wait.toMillis(), TimeUnit.MILLISECONDS);
         } catch (Exception e) {
-            throw new IllegalStateException("no subscription to " + channelName(prefix) + " within " + wait
-                    + ": " + e.getClass().getSimpleName(), e);
+            throw new IllegalStateException("no subscription to " + channelName(prefix) + " (or no revocation"
+                    + " watermarks loaded from " + revocationsKeyName(prefix) + ") within " + wait + ": "
+                    + e.getClass().getSimpleName(), e);
         }
     }
 

@@ -22,6 +22,7 @@ import java.util.Optional;
  * @param lookupDeadline  how long a handshake waits for the store before going on without it
  * @param keyPrefix       Redis only: first part of every key
  * @param sealingKeyFile  Redis only: the key ring file sealing entries at rest
+ * @param metricsListen   where to serve the meters over plain HTTP ({@code GET /metrics}); empty: nowhere
  */
 record ServerSettings(
         List<HostPort> listen,
@@ -36,7 +37,8 @@ record ServerSettings(
         String contextName,
         Duration lookupDeadline,
         Optional<String> keyPrefix,
-        Optional<Path> sealingKeyFile) {
+        Optional<Path> sealingKeyFile,
+        Optional<HostPort> metricsListen) {
 
     ServerSettings {
         listen = List.copyOf(listen);
@@ -50,6 +52,7 @@ record ServerSettings(
         Objects.requireNonNull(lookupDeadline, "lookupDeadline");
         Objects.requireNonNull(keyPrefix, "keyPrefix");
         Objects.requireNonNull(sealingKeyFile, "sealingKeyFile");
+        Objects.requireNonNull(metricsListen, "metricsListen");
         if (listen.isEmpty()) {
             throw new IllegalArgumentException("at least one listen address");
         }

@@ -38,7 +38,7 @@ class RedisStoreTest {
     static void startRedis() throws Exception {
         redis = RedisServer.start(shared);
         certificate = GeneratedCertificate.create();
-        keys = Files.writeString(shared.resolve("sealing-keys"), SealingKeyRing.newKeyLine(1) + "\n");
+        keys = keyFile(shared.resolve("sealing-keys"));
     }
 
     @AfterAll
@@ -51,9 +51,18 @@ class RedisStoreTest {
         }
     }
 
+    /** A fresh one-key ring, readable by its owner only (as the store insists). */
+    private static Path keyFile(Path file) throws java.io.IOException {
+        Files.writeString(file, SealingKeyRing.newKeyLine(1) + "\n");
+        return Files.setPosixFilePermissions(file, java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
+    }
+
     private static ServerNode node(Path sealingKeys) throws Exception {
+        // A generous lookup deadline: on a loaded 2-core CI machine Redis may take longer than the
+        // default 50 ms, which would (correctly) mean a full handshake; the deadline itself is
+        // tested in redis-store and netty-integration.
         return TestServers.start("serve", "--listen", "127.0.0.1:0", "--store", redis.uri(),
-                "--sealing-key-file", sealingKeys.toString(), "--key-prefix", "server-test",
+                "--sealing-key-file", sealingKeys.toString(), "--key-prefix", "server-test", "--lookup-deadline", "2s",
                 "--cert", certificate.certificate().toString(), "--key", certificate.privateKey().toString());
     }
 
@@ -62,8 +71,11 @@ class RedisStoreTest {
     void twoNodesShareSessionsThroughRedis(String protocol) throws Exception {
         Path session = dir.resolve("session.pem");
         try (ServerNode one = node(keys); ServerNode two = node(keys)) {
+            redis.cli("FLUSHALL");
             Clients.SClientResult first = Clients.sClient(one.addresses().getFirst(), protocol, session, null);
             assertTrue(first.isNew(), first::toString);
+            // Stores are asynchronous: wait until node one's puts (2 tickets, or 1 TLS 1.2 session) reached Redis.
+            awaitStoredSessions(protocol.equals("-tls1_3") ? 2 : 1);
             Clients.SClientResult second = Clients.sClient(two.addresses().getFirst(), protocol, null, session);
             assertTrue(second.reused(), second::toString);
             assertTrue(second.body().startsWith("resumed: yes\n"), second::toString);
@@ -73,12 +85,22 @@ class RedisStoreTest {
         }
     }
 
+    private static void awaitStoredSessions(int count) throws InterruptedException {
+        long deadline = System.nanoTime() + 10_000_000_000L;
+        while (redis.cli("KEYS", "server-test:*").lines().filter(l -> !l.isBlank()).count() < count) {
+            assertTrue(System.nanoTime() < deadline, "sessions did not reach Redis within 10 s");
+            Thread.sleep(20);
+        }
+    }
+
     @Test
     void aNodeWithAnotherSealingKeyCannotOpenTheSessions() throws Exception {
-        Path otherKeys = Files.writeString(dir.resolve("other-keys"), SealingKeyRing.newKeyLine(1) + "\n");
+        Path otherKeys = keyFile(dir.resolve("other-keys"));
         Path session = dir.resolve("session.pem");
         try (ServerNode one = node(keys); ServerNode stranger = node(otherKeys)) {
+            redis.cli("FLUSHALL");
             assertTrue(Clients.sClient(one.addresses().getFirst(), "-tls1_2", session, null).isNew());
+            awaitStoredSessions(1); // else "New" below would prove nothing
             Clients.SClientResult offered = Clients.sClient(stranger.addresses().getFirst(), "-tls1_2", null, session);
             assertTrue(offered.isNew(), offered::toString);
             assertTrue(offered.body().startsWith("resumed: no\n"), offered::toString);

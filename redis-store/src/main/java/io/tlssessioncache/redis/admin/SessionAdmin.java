@@ -272,8 +272,8 @@ public final class SessionAdmin implements AutoCloseable {
                 }
                 counts[0] += keys.size();
                 List<byte[]> toDelete = new ArrayList<>();
-                if (o.everything()) {
-                    toDelete.addAll(raws);
+                if (o.everything() && codec == null) {
+                    toDelete.addAll(raws); // nothing to read them with: "everything" is every entry present
                 } else {
                     List<byte[]> values = getAll(raws);
                     for (int i = 0; i < keys.size(); i++) {
@@ -284,7 +284,11 @@ public final class SessionAdmin implements AutoCloseable {
                         SessionRecord r = open(keys.get(i), v);
                         if (r == null) {
                             counts[3]++;
+                            if (o.everything()) {
+                                toDelete.add(raws.get(i)); // unreadable, and "everything" includes it
+                            }
                         } else if (watermark.covers(r)) {
+                            // With "everything" too: sessions made after the watermark are spared.
                             toDelete.add(raws.get(i));
                         }
                     }
@@ -502,7 +506,9 @@ public final class SessionAdmin implements AutoCloseable {
         }
         for (Throwable t = e; t != null; t = t.getCause()) {
             String m = t.getMessage() == null ? "" : t.getMessage();
-            if (t instanceof RedisCommandExecutionException && m.startsWith("NOPERM")) {
+            // NOPERM for a command; a script's command refused by the caller's ACL is an "ERR ... can't run".
+            if (t instanceof RedisCommandExecutionException
+                    && (m.startsWith("NOPERM") || m.contains("can't run this command"))) {
                 return new AdminException(AdminException.Kind.DENIED, "cannot " + what + ": Redis refused: " + m
                         + " (the admin commands need an ACL user with SCAN, HSET, EVAL, DEL, PUBLISH on the"
                         + " key prefix, e.g. tls-admin; the servers' user tls-server is not allowed to)", e);

@@ -29,9 +29,14 @@ public final class AdminFixtures {
         return "adm" + PREFIXES.incrementAndGet() + "-" + ProcessHandle.current().pid();
     }
 
-    /** A store instance (near-cache + Redis) as a server would open it. */
+    /**
+     * A store instance (near-cache + Redis) as a server would open it, but with a 2 s lookup
+     * deadline: a slow lookup is a (fail-open) miss, and a busy test machine must not make a
+     * "should hit" look like a miss.
+     */
     public static RedisNearCache openStore(String uri, String prefix, SealingKeyRing ring) {
-        return RedisSessionStores.open(uri, RedisStoreOptions.builder().keyPrefix(prefix).keyRing(ring).build());
+        return RedisSessionStores.open(uri, RedisStoreOptions.builder().keyPrefix(prefix).keyRing(ring)
+                .lookupDeadline(Duration.ofSeconds(2)).commandTimeout(Duration.ofSeconds(2)).build());
     }
 
     /** A live record (created {@code age} ago, living 2 h from then). */
@@ -53,6 +58,22 @@ public final class AdminFixtures {
     public static boolean hits(SessionStore store, SessionKey key) throws Exception {
         Optional<SessionRecord> r = store.get(key).toCompletableFuture().get(5, TimeUnit.SECONDS);
         return r.isPresent();
+    }
+
+    /**
+     * Polls {@code get} until it misses and returns how long that took (ns); fails after 2 s. A
+     * store instance that cached a session learns of its eviction by a pub/sub message, so right
+     * after the admin call it may still hit for a few milliseconds.
+     */
+    public static long awaitMiss(SessionStore store, SessionKey key) throws Exception {
+        long t0 = System.nanoTime();
+        while (hits(store, key)) {
+            if (System.nanoTime() - t0 > 2_000_000_000L) {
+                throw new AssertionError(key.id() + " still resumable 2 s after the admin call returned");
+            }
+            Thread.onSpinWait();
+        }
+        return System.nanoTime() - t0;
     }
 
     /** Keys under {@code prefix} on a standalone server, counted with redis-cli (independently of the admin code). */

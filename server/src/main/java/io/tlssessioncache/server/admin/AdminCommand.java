@@ -24,7 +24,6 @@ import picocli.CommandLine.ParameterException;
 @Command(
         name = "admin",
         sortOptions = false,
-        mixinStandardHelpOptions = true,
         usageHelpAutoWidth = true,
         synopsisSubcommandLabel = "COMMAND",
         description = {
@@ -53,6 +52,9 @@ public final class AdminCommand {
 
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
+
+    @Option(names = {"-h", "--help"}, usageHelp = true, description = "Show this help message and exit.")
+    boolean help;
 
     /** Where {@code --store} is read from when not given (docker-compose's admin service sets it). */
     static final String STORE_ENV = "TLS_SESSION_CACHE_STORE";

@@ -24,7 +24,7 @@ import picocli.CommandLine.ParentCommand;
  * the selectors write a revocation watermark (every server stops resuming at once), then sweep
  * the matching entries out of Redis in the foreground with progress on stderr.
  */
-@Command(name = "evict", sortOptions = false, mixinStandardHelpOptions = true, usageHelpAutoWidth = true,
+@Command(name = "evict", sortOptions = false, usageHelpAutoWidth = true,
         description = {
                 "Ends sessions so that no server resumes them. --id deletes one session (any namespace) and drops it from "
                         + "every server's near-cache. --server-name, --client-cert-sha256, --older-than and --all write a "
@@ -40,6 +40,9 @@ final class EvictCommand implements Callable<Integer> {
 
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
+
+    @Option(names = {"-h", "--help"}, usageHelp = true, description = "Show this help message and exit.")
+    boolean help;
 
     @ArgGroup(exclusive = true, multiplicity = "1", heading = "What to evict (exactly one):%n")
     Selector selector;

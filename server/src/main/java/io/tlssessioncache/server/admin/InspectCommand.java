@@ -14,7 +14,7 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.ParentCommand;
 
 /** {@code admin inspect --id HEX}: one session's metadata, never its secrets. */
-@Command(name = "inspect", mixinStandardHelpOptions = true, usageHelpAutoWidth = true,
+@Command(name = "inspect", usageHelpAutoWidth = true,
         description = "Shows the metadata of one session (namespace, protocol, cipher, SNI, ALPN, client certificate "
                 + "SHA-256, created, expires, state size) - never its secret state. Needs the key ring for all but the "
                 + "namespace, TTL and size.")
@@ -25,6 +25,9 @@ final class InspectCommand implements Callable<Integer> {
 
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
+
+    @Option(names = {"-h", "--help"}, usageHelp = true, description = "Show this help message and exit.")
+    boolean help;
 
     @Option(names = "--id", paramLabel = "HEX", required = true, converter = Converters.Id.class,
             description = "The session id or TLS 1.3 ticket, 64 hex digits.")

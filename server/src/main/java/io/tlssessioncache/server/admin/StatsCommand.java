@@ -14,7 +14,7 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.ParentCommand;
 
 /** {@code admin stats}: how many sessions, by server name and protocol, and the active watermarks. */
-@Command(name = "stats", mixinStandardHelpOptions = true, usageHelpAutoWidth = true,
+@Command(name = "stats", usageHelpAutoWidth = true,
         description = "Counts the stored sessions (by SNI host name and protocol when the key ring is given; "
                 + "otherwise only the total) and lists the active revocation watermarks. Scans every master.")
 final class StatsCommand implements Callable<Integer> {
@@ -24,6 +24,9 @@ final class StatsCommand implements Callable<Integer> {
 
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
+
+    @Option(names = {"-h", "--help"}, usageHelp = true, description = "Show this help message and exit.")
+    boolean help;
 
     @Option(names = "--json", description = "Machine-readable output (one JSON object).")
     boolean json;
