@@ -250,15 +250,17 @@ public final class RedisSessionStores {
     }
 
     private static RedisURI lettuceUri(String s) {
+        RedisURI u;
         try {
-            RedisURI u = RedisURI.create(s);
-            if (u.getHost() == null && u.getSentinels().isEmpty() && u.getSocket() == null) {
-                throw new IllegalArgumentException("no host");
-            }
-            return u;
+            u = RedisURI.create(s);
         } catch (RuntimeException e) {
+            // The class name only: Lettuce's message may quote the URI, password included.
             throw new IllegalArgumentException("invalid Redis URI " + redact(s) + ": " + e.getClass().getSimpleName());
         }
+        if (u.getHost() == null && u.getSentinels().isEmpty() && u.getSocket() == null) {
+            throw new IllegalArgumentException("invalid Redis URI " + redact(s) + ": no host");
+        }
+        return u;
     }
 
     private static int indexOfAny(String s, char a, char b) {
@@ -267,8 +269,8 @@ public final class RedisSessionStores {
         return i < 0 ? j : j < 0 ? i : Math.min(i, j);
     }
 
-    /** The URI with any user info replaced by {@code ***}: safe to log. */
-    static String redact(String uri) {
+    /** The URI with any user info replaced by {@code ***}: safe to log and print. */
+    public static String redact(String uri) {
         if (uri == null) {
             return "null";
         }

@@ -28,6 +28,7 @@ import io.tlssessioncache.core.SessionId;
 import io.tlssessioncache.core.SessionKey;
 import io.tlssessioncache.core.SessionRecord;
 import io.tlssessioncache.redis.InvalidationPublisher;
+import io.tlssessioncache.redis.RedisSessionStores;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
@@ -83,7 +84,7 @@ public final class SessionAdmin implements AutoCloseable {
     private final AtomicBoolean closed = new AtomicBoolean();
 
     private SessionAdmin(String uri, AdminOptions options, Backend backend) {
-        this.uri = AdminTarget.redact(uri);
+        this.uri = RedisSessionStores.redact(uri);
         this.options = options;
         this.layout = new KeyLayout(options.keyPrefix());
         this.codec = options.keyRing().map(SealedRecordCodec::new).orElse(null);
@@ -99,12 +100,13 @@ public final class SessionAdmin implements AutoCloseable {
      */
     public static SessionAdmin connect(String uri, AdminOptions options) {
         Objects.requireNonNull(options, "options");
-        AdminTarget target = AdminTarget.parse(uri, options.commandTimeout());
+        RedisSessionStores.Target target = RedisSessionStores.parseUri(uri);
+        target.uris().forEach(u -> u.setTimeout(options.commandTimeout()));
         Backend backend;
         try {
             backend = target.cluster() ? Backend.cluster(target, options) : Backend.standalone(target, options);
         } catch (RuntimeException e) {
-            throw translate("connect to Redis at " + AdminTarget.redact(uri), e);
+            throw translate("connect to Redis at " + RedisSessionStores.redact(uri), e);
         }
         SessionAdmin admin = new SessionAdmin(uri, options, backend);
         try {
@@ -598,7 +600,7 @@ public final class SessionAdmin implements AutoCloseable {
             return ClientResources.builder().ioThreadPoolSize(2).computationThreadPoolSize(2).build();
         }
 
-        static Backend standalone(AdminTarget target, AdminOptions o) {
+        static Backend standalone(RedisSessionStores.Target target, AdminOptions o) {
             ClientResources resources = resources();
             RedisClient client = RedisClient.create(resources);
             try {
@@ -618,7 +620,7 @@ public final class SessionAdmin implements AutoCloseable {
             }
         }
 
-        static Backend cluster(AdminTarget target, AdminOptions o) {
+        static Backend cluster(RedisSessionStores.Target target, AdminOptions o) {
             ClientResources resources = resources();
             RedisClusterClient client = RedisClusterClient.create(resources, target.uris());
             try {
