@@ -1,7 +1,6 @@
 package io.tlssessioncache.core;
 
 import com.github.benmanes.caffeine.cache.Cache;
-import com.github.benmanes.caffeine.cache.Caffeine;
 import com.github.benmanes.caffeine.cache.Ticker;
 import java.time.Clock;
 import java.time.Duration;
@@ -61,14 +60,8 @@ public final class NearCacheSessionStore implements SessionStore {
         this.ticker = b.ticker;
         this.revocations = b.revocations;
         this.metrics = b.metrics;
-        Caffeine<SessionKey, SessionRecord> c = Caffeine.newBuilder()
-                .maximumSize(b.maximumSize)
-                .ticker(b.ticker)
-                .expireAfter(new RecordExpiry(b.clock, saturatedNanos(b.maximumLocalLifetime)));
-        if (b.executor != null) {
-            c.executor(b.executor);
-        }
-        this.local = c.build();
+        this.local = RecordExpiry.newCache(b.maximumSize, b.ticker, b.clock, saturatedNanos(b.maximumLocalLifetime),
+                b.executor);
     }
 
     private static long saturatedNanos(Duration d) {
