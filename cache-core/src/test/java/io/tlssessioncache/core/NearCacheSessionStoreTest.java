@@ -170,8 +170,7 @@ class NearCacheSessionStoreTest {
         SessionKey other = keyInAnotherStripe(r.key());
         CompletableFuture<Optional<SessionRecord>> pending = new CompletableFuture<>();
         CountingSessionStore counting = new CountingSessionStore(new DelegatingGet(backing, pending));
-        NearCacheSessionStore n = NearCacheSessionStore.builder(counting)
-                .ticker(time).clock(time.clock()).executor(Runnable::run).build();
+        NearCacheSessionStore n = nearOver(counting);
         CompletionStage<Optional<SessionRecord>> stage = n.get(r.key());
         n.invalidate(other); // another server took another session meanwhile
         n.take(other);
@@ -186,8 +185,7 @@ class NearCacheSessionStoreTest {
         SessionRecord r = record(Duration.ofHours(1));
         CompletableFuture<Optional<SessionRecord>> pending = new CompletableFuture<>();
         CountingSessionStore counting = new CountingSessionStore(new DelegatingGet(backing, pending));
-        NearCacheSessionStore n = NearCacheSessionStore.builder(counting)
-                .ticker(time).clock(time.clock()).executor(Runnable::run).build();
+        NearCacheSessionStore n = nearOver(counting);
         CompletionStage<Optional<SessionRecord>> stage = n.get(r.key());
         n.invalidate(r.key());
         pending.complete(Optional.of(r));
@@ -202,14 +200,17 @@ class NearCacheSessionStoreTest {
         SessionRecord r = record(Duration.ofHours(1));
         CompletableFuture<Optional<SessionRecord>> pending = new CompletableFuture<>();
         CountingSessionStore counting = new CountingSessionStore(new DelegatingGet(backing, pending));
-        NearCacheSessionStore n = NearCacheSessionStore.builder(counting)
-                .ticker(time).clock(time.clock()).executor(Runnable::run).build();
+        NearCacheSessionStore n = nearOver(counting);
         CompletionStage<Optional<SessionRecord>> stage = n.get(r.key());
         n.invalidateAll(); // e.g. the invalidation channel was resubscribed: messages may be lost
         pending.complete(Optional.of(r));
         assertEquals(Optional.of(r), now(stage));
         assertEquals(Optional.empty(), n.getIfPresent(r.key()));
         assertEquals(1, counting.gets());
+    }
+
+    private NearCacheSessionStore nearOver(SessionStore remote) {
+        return NearCacheSessionStore.builder(remote).ticker(time).clock(time.clock()).executor(Runnable::run).build();
     }
 
     private static SessionKey keyInAnotherStripe(SessionKey key) {
