@@ -160,30 +160,27 @@ public final class RedisSessionStores {
 
     private static ClientOptions clientOptions(RedisStoreOptions o) {
         ClientOptions.Builder b = ClientOptions.builder();
+        common(b, o);
+        return b.build();
+    }
+
+    /** What standalone and cluster connections share (Lettuce's builders change themselves and return this). */
+    private static void common(ClientOptions.Builder b, RedisStoreOptions o) {
         if (o.sslOptions() != null) {
             b.sslOptions(o.sslOptions());
         }
-        return b
-                .autoReconnect(true)
+        b.autoReconnect(true)
                 // Fail at once while disconnected instead of queueing: a lookup then misses at once.
                 .disconnectedBehavior(ClientOptions.DisconnectedBehavior.REJECT_COMMANDS)
                 .requestQueueSize(o.requestQueueSize())
                 .timeoutOptions(TimeoutOptions.enabled(o.commandTimeout()))
-                .socketOptions(SocketOptions.builder().connectTimeout(o.connectTimeout()).keepAlive(true).build())
-                .build();
+                .socketOptions(SocketOptions.builder().connectTimeout(o.connectTimeout()).keepAlive(true).build());
     }
 
     private static ClusterClientOptions clusterOptions(RedisStoreOptions o) {
         ClusterClientOptions.Builder b = ClusterClientOptions.builder();
-        if (o.sslOptions() != null) {
-            b.sslOptions(o.sslOptions());
-        }
+        common(b, o);
         return b
-                .autoReconnect(true)
-                .disconnectedBehavior(ClientOptions.DisconnectedBehavior.REJECT_COMMANDS)
-                .requestQueueSize(o.requestQueueSize())
-                .timeoutOptions(TimeoutOptions.enabled(o.commandTimeout()))
-                .socketOptions(SocketOptions.builder().connectTimeout(o.connectTimeout()).keepAlive(true).build())
                 .topologyRefreshOptions(ClusterTopologyRefreshOptions.builder()
                         .enablePeriodicRefresh(Duration.ofSeconds(10))
                         // MOVED, persistent reconnects, ...: a failover is noticed within about a second.
