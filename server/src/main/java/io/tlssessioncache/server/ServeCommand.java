@@ -56,9 +56,10 @@ final class ServeCommand implements Callable<Integer> {
     @Option(names = "--key", paramLabel = "FILE", description = "PEM private key (PKCS#8 or traditional) of --cert.")
     Path key;
 
-    @Option(names = "--store", paramLabel = "STORE", converter = StoreSpec.Converter.class, defaultValue = "memory",
+    @Option(names = "--store", paramLabel = "STORE", converter = StoreSpec.Converter.class, defaultValue = "${env:TLS_SESSION_CACHE_STORE:-memory}",
             description = "Where sessions live: 'memory' (this process only) or a Redis URI shared by a fleet "
-                    + "(redis://, rediss://, redis-sentinel://, redis-cluster://). Default: ${DEFAULT-VALUE}.")
+                    + "(redis://, rediss://, redis-sentinel://, redis-cluster://). Default: the environment variable "
+                    + "TLS_SESSION_CACHE_STORE (keeps a Redis password out of the process arguments), else memory.")
     StoreSpec store;
 
     @Option(names = "--max-sessions", paramLabel = "N", defaultValue = "100000",
