@@ -160,30 +160,27 @@ public final class RedisSessionStores {
 
     private static ClientOptions clientOptions(RedisStoreOptions o) {
         ClientOptions.Builder b = ClientOptions.builder();
+        common(b, o);
+        return b.build();
+    }
+
+    /** What standalone and cluster connections share (Lettuce's builders change themselves and return this). */
+    private static void common(ClientOptions.Builder b, RedisStoreOptions o) {
         if (o.sslOptions() != null) {
             b.sslOptions(o.sslOptions());
         }
-        return b
-                .autoReconnect(true)
+        b.autoReconnect(true)
                 // Fail at once while disconnected instead of queueing: a lookup then misses at once.
                 .disconnectedBehavior(ClientOptions.DisconnectedBehavior.REJECT_COMMANDS)
                 .requestQueueSize(o.requestQueueSize())
                 .timeoutOptions(TimeoutOptions.enabled(o.commandTimeout()))
-                .socketOptions(SocketOptions.builder().connectTimeout(o.connectTimeout()).keepAlive(true).build())
-                .build();
+                .socketOptions(SocketOptions.builder().connectTimeout(o.connectTimeout()).keepAlive(true).build());
     }
 
     private static ClusterClientOptions clusterOptions(RedisStoreOptions o) {
         ClusterClientOptions.Builder b = ClusterClientOptions.builder();
-        if (o.sslOptions() != null) {
-            b.sslOptions(o.sslOptions());
-        }
+        common(b, o);
         return b
-                .autoReconnect(true)
-                .disconnectedBehavior(ClientOptions.DisconnectedBehavior.REJECT_COMMANDS)
-                .requestQueueSize(o.requestQueueSize())
-                .timeoutOptions(TimeoutOptions.enabled(o.commandTimeout()))
-                .socketOptions(SocketOptions.builder().connectTimeout(o.connectTimeout()).keepAlive(true).build())
                 .topologyRefreshOptions(ClusterTopologyRefreshOptions.builder()
                         .enablePeriodicRefresh(Duration.ofSeconds(10))
                         // MOVED, persistent reconnects, ...: a failover is noticed within about a second.
@@ -250,15 +247,17 @@ public final class RedisSessionStores {
     }
 
     private static RedisURI lettuceUri(String s) {
+        RedisURI u;
         try {
-            RedisURI u = RedisURI.create(s);
-            if (u.getHost() == null && u.getSentinels().isEmpty() && u.getSocket() == null) {
-                throw new IllegalArgumentException("no host");
-            }
-            return u;
+            u = RedisURI.create(s);
         } catch (RuntimeException e) {
+            // The class name only: Lettuce's message may quote the URI, password included.
             throw new IllegalArgumentException("invalid Redis URI " + redact(s) + ": " + e.getClass().getSimpleName());
         }
+        if (u.getHost() == null && u.getSentinels().isEmpty() && u.getSocket() == null) {
+            throw new IllegalArgumentException("invalid Redis URI " + redact(s) + ": no host");
+        }
+        return u;
     }
 
     private static int indexOfAny(String s, char a, char b) {
@@ -267,8 +266,8 @@ public final class RedisSessionStores {
         return i < 0 ? j : j < 0 ? i : Math.min(i, j);
     }
 
-    /** The URI with any user info replaced by {@code ***}: safe to log. */
-    static String redact(String uri) {
+    /** The URI with any user info replaced by {@code ***}: safe to log and print. */
+    public static String redact(String uri) {
         if (uri == null) {
             return "null";
         }

@@ -157,6 +157,21 @@ public final class RedisStoreOptions {
         return ticker;
     }
 
+    /**
+     * Returns {@code prefix} if it is a valid key prefix: 1 to 64 characters of letters, digits,
+     * {@code - _ .} (so ACL patterns like {@code ~tls-session:*} can confine a user to it); for every
+     * tool that names the store's keys (the admin tools).
+     *
+     * @throws IllegalArgumentException otherwise
+     */
+    public static String checkKeyPrefix(String prefix) {
+        Objects.requireNonNull(prefix, "prefix");
+        if (!prefix.matches("[A-Za-z0-9._-]{1,64}")) {
+            throw new IllegalArgumentException("key prefix must be 1 to 64 of [A-Za-z0-9._-]");
+        }
+        return prefix;
+    }
+
     /** Settings only; the key ring shows its key ids, never key material. */
     @Override
     public String toString() {
@@ -193,11 +208,7 @@ public final class RedisStoreOptions {
          * {@code ~tls-session:*} can confine a user to it.
          */
         public Builder keyPrefix(String prefix) {
-            Objects.requireNonNull(prefix, "prefix");
-            if (!prefix.matches("[A-Za-z0-9._-]{1,64}")) {
-                throw new IllegalArgumentException("key prefix must be 1 to 64 of [A-Za-z0-9._-]");
-            }
-            this.keyPrefix = prefix;
+            this.keyPrefix = checkKeyPrefix(prefix);
             return this;
         }
 

@@ -9,6 +9,7 @@
  * {@link io.tlssessioncache.core.NearCacheSessionStore} whose {@code close()} closes everything.
  * {@link io.tlssessioncache.redis.RedisSessionStores#open} also returns the parts
  * ({@link io.tlssessioncache.redis.RedisNearCache}): the Redis store itself and the
- * {@link io.tlssessioncache.redis.RedisInvalidations} channel, for admin tools.
+ * {@link io.tlssessioncache.redis.RedisInvalidations} channel, for admin tools. A process that
+ * must not subscribe publishes through {@link io.tlssessioncache.redis.InvalidationPublisher}.
  */
 package io.tlssessioncache.redis;

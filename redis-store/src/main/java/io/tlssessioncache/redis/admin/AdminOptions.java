@@ -1,6 +1,7 @@
 package io.tlssessioncache.redis.admin;
 
 import io.tlssessioncache.core.SealingKeyRing;
+import io.tlssessioncache.redis.RedisStoreOptions;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.Objects;
@@ -12,7 +13,7 @@ import java.util.Optional;
  */
 public final class AdminOptions {
     /** Same default as the store's. */
-    public static final String DEFAULT_KEY_PREFIX = "tls-session";
+    public static final String DEFAULT_KEY_PREFIX = RedisStoreOptions.DEFAULT_KEY_PREFIX;
 
     private final String keyPrefix;
     private final SealingKeyRing keyRing;
@@ -73,13 +74,9 @@ public final class AdminOptions {
         private Builder() {
         }
 
-        /** 1 to 64 of {@code [A-Za-z0-9._-]}, as the store accepts. */
+        /** 1 to 64 of {@code [A-Za-z0-9._-]}: {@link RedisStoreOptions#checkKeyPrefix}, as the store accepts. */
         public Builder keyPrefix(String prefix) {
-            Objects.requireNonNull(prefix, "prefix");
-            if (!prefix.matches("[A-Za-z0-9._-]{1,64}")) {
-                throw new IllegalArgumentException("key prefix must be 1 to 64 of [A-Za-z0-9._-]");
-            }
-            this.keyPrefix = prefix;
+            this.keyPrefix = RedisStoreOptions.checkKeyPrefix(prefix);
             return this;
         }
 

@@ -9,7 +9,6 @@ import io.lettuce.core.RedisConnectionException;
 import io.lettuce.core.RedisFuture;
 import io.lettuce.core.ScanArgs;
 import io.lettuce.core.ScanCursor;
-import io.lettuce.core.ScriptOutputType;
 import io.lettuce.core.SocketOptions;
 import io.lettuce.core.TimeoutOptions;
 import io.lettuce.core.api.StatefulRedisConnection;
@@ -28,7 +27,8 @@ import io.tlssessioncache.core.SealedRecordCodec;
 import io.tlssessioncache.core.SessionId;
 import io.tlssessioncache.core.SessionKey;
 import io.tlssessioncache.core.SessionRecord;
-import io.tlssessioncache.redis.RedisInvalidations;
+import io.tlssessioncache.redis.InvalidationPublisher;
+import io.tlssessioncache.redis.RedisSessionStores;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
@@ -39,6 +39,7 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
@@ -57,8 +58,9 @@ import org.slf4j.LoggerFactory;
  * (each lookup checks the watermarks; near-caches included). The sweep that follows only reclaims
  * memory: a rate-limited {@code SCAN} of every master that opens each entry (which needs the
  * sealing key ring: values are sealed) and deletes those the watermark covers. Keys, channel and
- * message formats are the store's ({@link RedisInvalidations}); this class writes them itself because
- * an admin process must not subscribe (the admin ACL user has no {@code SUBSCRIBE}).
+ * message formats are the store's, written through {@link InvalidationPublisher} (the publishing half
+ * of {@code RedisInvalidations}: an admin process must not subscribe, the admin ACL user has no
+ * {@code SUBSCRIBE}).
  *
  * <p><b>Audit.</b> Every eviction (dry runs too, marked so) is logged once on the logger
  * {@code io.tlssessioncache.audit}: what was asked, the watermark, how many matched and were
@@ -71,36 +73,23 @@ public final class SessionAdmin implements AutoCloseable {
     /** The audit logger's name. */
     public static final String AUDIT_LOGGER = "io.tlssessioncache.audit";
 
-    private static final Logger LOG = LoggerFactory.getLogger(SessionAdmin.class);
     private static final Logger AUDIT = LoggerFactory.getLogger(AUDIT_LOGGER);
-
-    // Same script as RedisInvalidations: keeps the later watermark per field, atomically.
-    private static final String MAX_SCRIPT = """
-            local cur = redis.call('HGET', KEYS[1], ARGV[1])
-            if (not cur) or tonumber(cur) < tonumber(ARGV[2]) then
-              redis.call('HSET', KEYS[1], ARGV[1], ARGV[2])
-              return 1
-            end
-            return 0
-            """;
 
     private final String uri;
     private final AdminOptions options;
     private final KeyLayout layout;
     private final SealedRecordCodec codec;
     private final Backend backend;
-    private final byte[] channel;
-    private final byte[] revocationsKey;
+    private final InvalidationPublisher publisher;
     private final AtomicBoolean closed = new AtomicBoolean();
 
     private SessionAdmin(String uri, AdminOptions options, Backend backend) {
-        this.uri = AdminTarget.redact(uri);
+        this.uri = RedisSessionStores.redact(uri);
         this.options = options;
         this.layout = new KeyLayout(options.keyPrefix());
         this.codec = options.keyRing().map(SealedRecordCodec::new).orElse(null);
         this.backend = backend;
-        this.channel = RedisInvalidations.channelName(options.keyPrefix()).getBytes(StandardCharsets.UTF_8);
-        this.revocationsKey = RedisInvalidations.revocationsKeyName(options.keyPrefix()).getBytes(StandardCharsets.UTF_8);
+        this.publisher = new InvalidationPublisher(backend.async(), options.keyPrefix());
     }
 
     /**
@@ -111,12 +100,13 @@ public final class SessionAdmin implements AutoCloseable {
      */
     public static SessionAdmin connect(String uri, AdminOptions options) {
         Objects.requireNonNull(options, "options");
-        AdminTarget target = AdminTarget.parse(uri, options.commandTimeout());
+        RedisSessionStores.Target target = RedisSessionStores.parseUri(uri);
+        target.uris().forEach(u -> u.setTimeout(options.commandTimeout()));
         Backend backend;
         try {
             backend = target.cluster() ? Backend.cluster(target, options) : Backend.standalone(target, options);
         } catch (RuntimeException e) {
-            throw translate("connect to Redis at " + AdminTarget.redact(uri), e);
+            throw translate("connect to Redis at " + RedisSessionStores.redact(uri), e);
         }
         SessionAdmin admin = new SessionAdmin(uri, options, backend);
         try {
@@ -160,7 +150,7 @@ public final class SessionAdmin implements AutoCloseable {
                 byte[] redisKey = layout.key(k).getBytes(StandardCharsets.UTF_8);
                 call("DEL", () -> backend.sync().del(redisKey));
                 // Always announce: a near-cache may hold the session even where Redis lost it.
-                call("PUBLISH", () -> backend.sync().publish(channel, keyMessage(k)));
+                await("PUBLISH", publisher.publishKey(k));
             }
         }
         EvictResult result = new EvictResult("id=" + id.toHex(), at, dryRun, null, List.copyOf(found), null);
@@ -228,11 +218,8 @@ public final class SessionAdmin implements AutoCloseable {
     /** Stores the watermark (keeping the later one per scope and value) and publishes it to every server. */
     public void writeWatermark(Revocation r) {
         Objects.requireNonNull(r, "r");
-        byte[] field = (r.scope().name() + " " + r.value()).getBytes(StandardCharsets.UTF_8);
-        byte[] millis = Long.toString(ceilMillis(r.createdBefore())).getBytes(StandardCharsets.UTF_8);
-        call("EVAL (revocation watermark)", () -> backend.sync().<Long>eval(MAX_SCRIPT, ScriptOutputType.INTEGER,
-                new byte[][] {revocationsKey}, field, millis));
-        call("PUBLISH", () -> backend.sync().publish(channel, ("r " + r.encode()).getBytes(StandardCharsets.UTF_8)));
+        await("EVAL (revocation watermark)", publisher.recordRevocation(r));
+        await("PUBLISH", publisher.announceRevocation(r));
     }
 
     private void checkSweepable(Revocation watermark, SweepOptions o) {
@@ -384,19 +371,7 @@ public final class SessionAdmin implements AutoCloseable {
 
     /** The revocation watermarks stored in Redis (unparseable fields skipped). */
     public List<Revocation> watermarks() {
-        Map<byte[], byte[]> hash = call("HGETALL", () -> backend.sync().hgetall(revocationsKey));
-        List<Revocation> out = new ArrayList<>(hash.size());
-        for (Map.Entry<byte[], byte[]> e : hash.entrySet()) {
-            try {
-                String field = new String(e.getKey(), StandardCharsets.UTF_8);
-                int sp = field.indexOf(' ');
-                Revocation.Scope scope = Revocation.Scope.valueOf(field.substring(0, sp));
-                long millis = Long.parseLong(new String(e.getValue(), StandardCharsets.UTF_8));
-                out.add(new Revocation(scope, field.substring(sp + 1), Instant.ofEpochMilli(millis)));
-            } catch (RuntimeException bad) {
-                LOG.warn("skipped an unparseable revocation watermark: {}", bad.getMessage());
-            }
-        }
+        List<Revocation> out = new ArrayList<>(await("HGETALL", publisher.loadRevocations()));
         out.sort((a, b) -> a.createdBefore().compareTo(b.createdBefore()));
         return out;
     }
@@ -478,9 +453,9 @@ public final class SessionAdmin implements AutoCloseable {
         }
     }
 
-    private <T> T await(String what, RedisFuture<T> f) {
+    private <T> T await(String what, CompletionStage<T> f) {
         try {
-            return f.get(options.commandTimeout().toMillis() + 1000, TimeUnit.MILLISECONDS);
+            return f.toCompletableFuture().get(options.commandTimeout().toMillis() + 1000, TimeUnit.MILLISECONDS);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new AdminException(AdminException.Kind.FAILED, what + " interrupted", e);
@@ -548,15 +523,6 @@ public final class SessionAdmin implements AutoCloseable {
             }
         }
         return sb.toString();
-    }
-
-    private byte[] keyMessage(SessionKey k) {
-        return ("k " + k.id().toHex() + " " + k.namespace()).getBytes(StandardCharsets.UTF_8);
-    }
-
-    private static long ceilMillis(Instant t) {
-        long ms = t.toEpochMilli();
-        return Instant.ofEpochMilli(ms).equals(t) ? ms : ms + 1;
     }
 
     private static Map<String, Long> sortByCount(Map<String, Long> m) {
@@ -634,7 +600,7 @@ public final class SessionAdmin implements AutoCloseable {
             return ClientResources.builder().ioThreadPoolSize(2).computationThreadPoolSize(2).build();
         }
 
-        static Backend standalone(AdminTarget target, AdminOptions o) {
+        static Backend standalone(RedisSessionStores.Target target, AdminOptions o) {
             ClientResources resources = resources();
             RedisClient client = RedisClient.create(resources);
             try {
@@ -654,7 +620,7 @@ public final class SessionAdmin implements AutoCloseable {
             }
         }
 
-        static Backend cluster(AdminTarget target, AdminOptions o) {
+        static Backend cluster(RedisSessionStores.Target target, AdminOptions o) {
             ClientResources resources = resources();
             RedisClusterClient client = RedisClusterClient.create(resources, target.uris());
             try {

@@ -1,12 +1,10 @@
 package io.tlssessioncache.server.admin;
 
 import io.tlssessioncache.core.SessionId;
+import io.tlssessioncache.server.DurationConverter;
 import java.time.Duration;
-import java.time.format.DateTimeParseException;
 import java.util.HexFormat;
 import java.util.Locale;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import picocli.CommandLine;
 
 /** Option converters of the admin commands: bad input is a usage error (exit 2) with a clear message. */
@@ -47,28 +45,13 @@ final class Converters {
 
     /** {@code 90s}, {@code 30m}, {@code 2h}, {@code 7d} or ISO-8601 ({@code PT2H}); more than zero. */
     static final class Age implements CommandLine.ITypeConverter<Duration> {
-        private static final Pattern SIMPLE = Pattern.compile("(\\d{1,12})\\s*(ms|s|m|h|d)");
-
         @Override
         public Duration convert(String value) {
-            String text = value.strip().toLowerCase(Locale.ROOT);
-            Matcher m = SIMPLE.matcher(text);
-            Duration d = null;
-            if (m.matches()) {
-                long n = Long.parseLong(m.group(1));
-                d = switch (m.group(2)) {
-                    case "ms" -> Duration.ofMillis(n);
-                    case "s" -> Duration.ofSeconds(n);
-                    case "m" -> Duration.ofMinutes(n);
-                    case "h" -> Duration.ofHours(n);
-                    default -> Duration.ofDays(n);
-                };
-            } else if (text.startsWith("p")) {
-                try {
-                    d = Duration.parse(text.toUpperCase(Locale.ROOT));
-                } catch (DateTimeParseException ignored) {
-                    // reported below
-                }
+            Duration d;
+            try {
+                d = DurationConverter.parse(value); // the serve command's syntax; refuses negatives
+            } catch (CommandLine.TypeConversionException e) {
+                d = null; // reported below, with this option's examples
             }
             if (d == null || d.isNegative() || d.isZero()) {
                 throw new CommandLine.TypeConversionException("'" + abbreviate(value)
