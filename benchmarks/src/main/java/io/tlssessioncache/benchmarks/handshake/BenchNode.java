@@ -19,6 +19,7 @@ import io.netty.handler.ssl.SslContext;
 import io.netty.handler.ssl.SslContextBuilder;
 import io.netty.handler.ssl.SslProvider;
 import io.netty.util.ReferenceCountUtil;
+import io.tlssessioncache.core.SessionCacheMetrics;
 import io.tlssessioncache.core.SessionStore;
 import io.tlssessioncache.netty.ClientHelloLookupHandler;
 import io.tlssessioncache.netty.ResumingSslContext;
@@ -65,6 +66,11 @@ final class BenchNode implements AutoCloseable {
 
     /** Starts a node; {@code store} is used by {@link Provider#ENGINE} only (stock Netty keeps sessions per node). */
     static BenchNode start(Spec spec, SessionStore store) throws Exception {
+        return start(spec, store, SessionCacheMetrics.noop());
+    }
+
+    /** As {@link #start(Spec, SessionStore)}, the lookup handler reporting to {@code metrics}. */
+    static BenchNode start(Spec spec, SessionStore store, SessionCacheMetrics metrics) throws Exception {
         List<Thread> threads = new CopyOnWriteArrayList<>();
         ThreadFactory factory = r -> {
             Thread t = new Thread(r, "bench-node-" + spec.provider().name().toLowerCase());
@@ -89,7 +95,8 @@ final class BenchNode implements AutoCloseable {
                     }
                     ResumingSslContext context = builder.build();
                     closeable = context;
-                    tls = ch -> ch.pipeline().addLast(new ClientHelloLookupHandler(context));
+                    tls = ch -> ch.pipeline().addLast(new ClientHelloLookupHandler(context, metrics,
+                            ClientHelloLookupHandler.DEFAULT_HELLO_TIMEOUT));
                 }
                 case NETTY_OPENSSL, NETTY_JDK -> {
                     if (spec.provider() == Provider.NETTY_OPENSSL && !io.netty.handler.ssl.OpenSsl.isAvailable()) {

@@ -37,6 +37,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Random;
+import java.util.function.LongSupplier;
 import java.util.function.Supplier;
 import org.HdrHistogram.Histogram;
 
@@ -52,16 +53,22 @@ public final class HandshakeBenchmark {
 
     private final Duration warmup;
     private final Duration measure;
+    /** Length of one measured slice; a scenario is measured in {@link #rounds} slices. */
+    private final Duration slice;
+    private final int rounds;
     private final int threads;
     private final boolean quick;
     private final List<Result> all = new ArrayList<>();
-    private final StringBuilder log = new StringBuilder();
+    /** Per Redis scenario: what the stores and lookup handlers counted. */
+    final Map<String, String> storeCounts = new LinkedHashMap<>();
 
     private HandshakeBenchmark(boolean quick, int threads) {
         this.quick = quick;
         this.threads = threads;
-        this.warmup = quick ? Duration.ofMillis(1000) : Duration.ofSeconds(3);
-        this.measure = quick ? Duration.ofMillis(2500) : Duration.ofSeconds(10);
+        this.rounds = quick ? 4 : 10;
+        this.warmup = quick ? Duration.ofMillis(300) : Duration.ofMillis(500);
+        this.slice = quick ? Duration.ofMillis(500) : Duration.ofMillis(1000);
+        this.measure = slice.multipliedBy(rounds);
     }
 
     public static void main(String[] args) throws Exception {
@@ -112,6 +119,7 @@ public final class HandshakeBenchmark {
         final Map<String, Result> byName = new LinkedHashMap<>();
         final List<String[]> lookup = new ArrayList<>();
         final List<String[]> bytes = new ArrayList<>();
+        final List<OpensslReference.Ratio> reference = new ArrayList<>();
         String redisVersion;
         String loadBefore;
         String loadAfter;
@@ -127,38 +135,67 @@ public final class HandshakeBenchmark {
         String[] protocols = {"TLSv1.3", "TLSv1.2"};
         Certificates.Pair[] serverCerts = {certs.ecdsa, certs.rsa};
 
+        // 0: warm every code path once (JIT), results discarded: the first scenario must not pay for compilation.
+        for (String protocol : protocols) {
+            List<Live> warm = new ArrayList<>();
+            for (Provider provider : Provider.values()) {
+                warm.add(oneNode("warm-up " + provider, provider, certs.ecdsa, protocol, Pattern.FULL));
+            }
+            warm.add(oneNode("warm-up resumed", Provider.ENGINE, certs.ecdsa, protocol, Pattern.RESUME_SAME));
+            warm.add(redisNodes("warm-up redis", 2, certs.ecdsa, protocol, Pattern.PAIR_OTHER, redis, ring, "warm"));
+            compare(null, warm, quick ? 2 : 5);
+        }
+        storeCounts.clear();
+        System.out.println("warm-up done");
+
         // 1 + full-handshake comparison: one node, each stack, each certificate and protocol.
         for (String protocol : protocols) {
             for (Certificates.Pair cert : serverCerts) {
+                List<Live> group = new ArrayList<>();
                 for (Provider provider : Provider.values()) {
                     String name = String.format("1 node, full, %s, %s, %s", protocol, cert.label(), provider.label);
-                    record(s, oneNode(name, provider, cert, protocol, Pattern.FULL));
+                    group.add(oneNode(name, provider, cert, protocol, Pattern.FULL));
                 }
+                if (cert == certs.ecdsa) {
+                    String name = String.format("1 node, resumed, %s, %s, %s", protocol, cert.label(), Provider.ENGINE.label);
+                    group.add(oneNode(name, Provider.ENGINE, cert, protocol, Pattern.RESUME_SAME));
+                }
+                compare(s, group, rounds);
             }
-            String name = String.format("1 node, resumed, %s, %s, %s", protocol, certs.ecdsa.label(), Provider.ENGINE.label);
-            record(s, oneNode(name, Provider.ENGINE, certs.ecdsa, protocol, Pattern.RESUME_SAME));
+        }
+
+        // OpenSSL alone (s_server / s_time), for what the library itself gives.
+        for (String protocol : protocols) {
+            try {
+                s.reference.add(OpensslReference.measure(certs.ecdsa, protocol, quick ? 2 : 5));
+            } catch (IOException e) {
+                System.err.println("openssl s_time reference skipped: " + e.getMessage());
+            }
         }
 
         // 2: same node (near-cache) vs another node (Redis), pairs of full + resumed handshakes.
         for (String protocol : protocols) {
+            List<Live> group = new ArrayList<>();
             for (Pattern pattern : List.of(Pattern.PAIR_SAME, Pattern.PAIR_OTHER)) {
                 String name = String.format("2 nodes + Redis, %s, %s, %s", pattern == Pattern.PAIR_SAME
                         ? "full then resume on same node" : "full then resume on other node", protocol, certs.ecdsa.label());
-                record(s, redisNodes(name, 2, certs.ecdsa, protocol, pattern, redis, ring, "pair"));
+                group.add(redisNodes(name, 2, certs.ecdsa, protocol, pattern, redis, ring, "pair"));
             }
+            compare(s, group, rounds);
         }
 
         // 3: three nodes, random node per connection: shared Redis vs stock per-node session handling.
         for (String protocol : protocols) {
             for (Certificates.Pair cert : serverCerts) {
+                List<Live> group = new ArrayList<>();
                 for (Provider provider : Provider.values()) {
                     String name = String.format("3 nodes, random node, %s, %s, %s%s", protocol, cert.label(), provider.label,
                             provider == Provider.ENGINE ? " + Redis" : "");
-                    Result r = provider == Provider.ENGINE
+                    group.add(provider == Provider.ENGINE
                             ? redisNodes(name, 3, cert, protocol, Pattern.RANDOM_NODE, redis, ring, "rr")
-                            : stockNodes(name, 3, provider, cert, protocol);
-                    record(s, r);
+                            : stockNodes(name, 3, provider, cert, protocol));
                 }
+                compare(s, group, rounds);
             }
         }
 
@@ -168,6 +205,58 @@ public final class HandshakeBenchmark {
         // 5: bytes per stored session in Redis.
         storedBytes(s, certs, redis, ring);
         return s;
+    }
+
+    /**
+     * Measures the scenarios of one comparison interleaved: {@code rounds} rounds, each a short slice of
+     * every scenario (order reversed every other round), so that the machine's changing load hits all of
+     * them alike; the slices of a scenario are summed. Closes every scenario's servers at the end.
+     */
+    private void compare(Sections s, List<Live> group, int rounds) throws Exception {
+        try {
+            Map<Live, Result> sums = new LinkedHashMap<>();
+            for (int round = 0; round < rounds; round++) {
+                List<Live> order = new ArrayList<>(group);
+                if (round % 2 == 1) {
+                    java.util.Collections.reverse(order);
+                }
+                for (Live live : order) {
+                    Result part = LoadGenerator.run(live.name(), live.client(), live.nodes(), live.pattern(), threads,
+                            warmup, slice, live.cpu());
+                    sums.merge(live, part, Result::plus);
+                }
+            }
+            if (s != null) {
+                for (Live live : group) {
+                    record(s, sums.get(live));
+                    if (live.metrics() != null) {
+                        storeCounts.put(live.name(), live.metrics().summary());
+                    }
+                }
+            }
+        } finally {
+            for (Live live : group) {
+                try {
+                    live.closer().close();
+                } catch (Exception e) {
+                    System.err.println("closing " + live.name() + ": " + e);
+                }
+            }
+        }
+    }
+
+    /** A scenario whose servers are running. */
+    private record Live(String name, NativeClient client, List<InetSocketAddress> nodes, Pattern pattern,
+                        LongSupplier cpu, CountingMetrics metrics, AutoCloseable closer) {
+        @Override
+        public boolean equals(Object o) {
+            return this == o;
+        }
+
+        @Override
+        public int hashCode() {
+            return System.identityHashCode(this);
+        }
     }
 
     private void record(Sections s, Result r) {
@@ -182,45 +271,78 @@ public final class HandshakeBenchmark {
         return NativeClient.builder().protocol(protocol).timeout(Duration.ofSeconds(10)).build();
     }
 
-    private Result oneNode(String name, Provider provider, Certificates.Pair cert, String protocol, Pattern pattern)
+    /** Closes what was opened so far, in reverse order, when a later step fails. */
+    private static AutoCloseable all(List<AutoCloseable> parts) {
+        return () -> {
+            for (int i = parts.size() - 1; i >= 0; i--) {
+                try {
+                    parts.get(i).close();
+                } catch (Exception e) {
+                    System.err.println("close failed: " + e);
+                }
+            }
+        };
+    }
+
+    private Live oneNode(String name, Provider provider, Certificates.Pair cert, String protocol, Pattern pattern)
             throws Exception {
-        try (SessionStore store = InMemorySessionStore.builder().build();
-             BenchNode node = BenchNode.start(new BenchNode.Spec(provider, cert, protocol), store);
-             NativeClient client = client(protocol)) {
-            return LoadGenerator.run(name, client, List.of(node.address()), pattern, threads, warmup, measure, node::cpuNanos);
+        List<AutoCloseable> parts = new ArrayList<>();
+        try {
+            SessionStore store = InMemorySessionStore.builder().build();
+            parts.add(store);
+            BenchNode node = BenchNode.start(new BenchNode.Spec(provider, cert, protocol), store);
+            parts.add(node);
+            NativeClient client = client(protocol);
+            parts.add(client);
+            return new Live(name, client, List.of(node.address()), pattern, node::cpuNanos, null, all(parts));
+        } catch (Exception e) {
+            all(parts).close();
+            throw e;
         }
     }
 
-    private Result stockNodes(String name, int count, Provider provider, Certificates.Pair cert, String protocol)
+    private Live stockNodes(String name, int count, Provider provider, Certificates.Pair cert, String protocol)
             throws Exception {
+        List<AutoCloseable> parts = new ArrayList<>();
         List<BenchNode> nodes = new ArrayList<>();
-        try (NativeClient client = client(protocol)) {
+        try {
             for (int i = 0; i < count; i++) {
-                nodes.add(BenchNode.start(new BenchNode.Spec(provider, cert, protocol), null));
+                BenchNode node = BenchNode.start(new BenchNode.Spec(provider, cert, protocol), null);
+                parts.add(node);
+                nodes.add(node);
             }
-            return LoadGenerator.run(name, client, nodes.stream().map(BenchNode::address).toList(), Pattern.RANDOM_NODE,
-                    threads, warmup, measure, () -> nodes.stream().mapToLong(BenchNode::cpuNanos).sum());
-        } finally {
-            nodes.forEach(BenchNode::close);
+            NativeClient client = client(protocol);
+            parts.add(client);
+            return new Live(name, client, nodes.stream().map(BenchNode::address).toList(), Pattern.RANDOM_NODE,
+                    () -> nodes.stream().mapToLong(BenchNode::cpuNanos).sum(), null, all(parts));
+        } catch (Exception e) {
+            all(parts).close();
+            throw e;
         }
     }
 
     /** {@code count} nodes of this engine, each with its own Redis store (own near-cache), one shared Redis. */
-    private Result redisNodes(String name, int count, Certificates.Pair cert, String protocol, Pattern pattern,
-                              RedisProcess redis, SealingKeyRing ring, String prefix) throws Exception {
+    private Live redisNodes(String name, int count, Certificates.Pair cert, String protocol, Pattern pattern,
+                            RedisProcess redis, SealingKeyRing ring, String prefix) throws Exception {
+        List<AutoCloseable> parts = new ArrayList<>();
         List<BenchNode> nodes = new ArrayList<>();
-        List<SessionStore> stores = new ArrayList<>();
-        try (NativeClient client = client(protocol)) {
+        CountingMetrics metrics = new CountingMetrics();
+        try {
             for (int i = 0; i < count; i++) {
-                SessionStore store = RedisSessionStores.create(redis.uri(), options(ring, prefix));
-                stores.add(store);
-                nodes.add(BenchNode.start(new BenchNode.Spec(Provider.ENGINE, cert, protocol), store));
+                SessionStore store = RedisSessionStores.create(redis.uri(),
+                        options(ring, prefix).toBuilder().metrics(metrics).build());
+                parts.add(store);
+                BenchNode node = BenchNode.start(new BenchNode.Spec(Provider.ENGINE, cert, protocol), store, metrics);
+                parts.add(node);
+                nodes.add(node);
             }
-            return LoadGenerator.run(name, client, nodes.stream().map(BenchNode::address).toList(), pattern,
-                    threads, warmup, measure, () -> nodes.stream().mapToLong(BenchNode::cpuNanos).sum());
-        } finally {
-            nodes.forEach(BenchNode::close);
-            stores.forEach(SessionStore::close);
+            NativeClient client = client(protocol);
+            parts.add(client);
+            return new Live(name, client, nodes.stream().map(BenchNode::address).toList(), pattern,
+                    () -> nodes.stream().mapToLong(BenchNode::cpuNanos).sum(), metrics, all(parts));
+        } catch (Exception e) {
+            all(parts).close();
+            throw e;
         }
     }
 
@@ -389,6 +511,14 @@ public final class HandshakeBenchmark {
 
     Duration warmup() {
         return warmup;
+    }
+
+    int rounds() {
+        return rounds;
+    }
+
+    Duration slice() {
+        return slice;
     }
 
     Duration measure() {

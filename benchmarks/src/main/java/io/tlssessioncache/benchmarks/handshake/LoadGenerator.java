@@ -52,6 +52,19 @@ final class LoadGenerator {
             return offered == 0 ? Double.NaN : (double) resumed.getTotalCount() / offered;
         }
 
+        /** Both windows together (same scenario measured in several slices). */
+        Result plus(Result o) {
+            Histogram f = full.copy();
+            f.add(o.full);
+            Histogram r = resumed.copy();
+            r.add(o.resumed);
+            Histogram m = missed.copy();
+            m.add(o.missed);
+            return new Result(name, connections, seconds + o.seconds, errors + o.errors,
+                    firstError != null ? firstError : o.firstError, f, r, m,
+                    serverCpuNanos < 0 || o.serverCpuNanos < 0 ? -1 : serverCpuNanos + o.serverCpuNanos);
+        }
+
         /** Server event-loop CPU per handshake, µs (NaN when not measured). */
         double serverCpuMicrosPerHandshake() {
             return serverCpuNanos < 0 || handshakes() == 0 ? Double.NaN : serverCpuNanos / 1000.0 / handshakes();

@@ -51,6 +51,11 @@ public final class NativeClient implements AutoCloseable {
     private static final int SO_SNDTIMEO = 21;
     private static final int IPPROTO_TCP = 6;
     private static final int TCP_NODELAY = 1;
+    private static final int SO_ERROR = 4;
+    private static final int EINTR = 4;
+    private static final int POLLOUT = 4;
+    private static final int SSL_ERROR_WANT_READ = 2;
+    private static final int SSL_ERROR_WANT_WRITE = 3;
 
     private final MemorySegment ctx;
     private final String serverName;
@@ -101,28 +106,19 @@ public final class NativeClient implements AutoCloseable {
                     throw new IOException(errors("SSL_set_session"));
                 }
             }
-            H.ERR_clear_error.invokeExact();
-            int r = (int) H.SSL_connect.invokeExact(ssl);
-            if (r != 1) {
-                throw new IOException(sslError("handshake", ssl, r));
-            }
+            long deadline = System.nanoTime() + timeoutMillis * 1_000_000L;
+            MemorySegment s = ssl;
+            retrying(s, "handshake", deadline, () -> (int) H.SSL_connect.invokeExact(s));
             boolean reused = (int) H.SSL_session_reused.invokeExact(ssl) == 1;
             if (request.length > 0) {
                 MemorySegment out = arena.allocate(request.length);
                 MemorySegment.copy(request, 0, out, JAVA_BYTE, 0, request.length);
-                int w = (int) H.SSL_write.invokeExact(ssl, out, request.length);
-                if (w != request.length) {
-                    throw new IOException(sslError("write", ssl, w));
-                }
+                retrying(s, "write", deadline, () -> (int) H.SSL_write.invokeExact(s, out, request.length));
             }
             MemorySegment in = arena.allocate(Math.max(responseBytes, 64));
             int got = 0;
             while (got < responseBytes) {
-                int n = (int) H.SSL_read.invokeExact(ssl, in, (int) in.byteSize());
-                if (n <= 0) {
-                    throw new IOException(sslError("read", ssl, n));
-                }
-                got += n;
+                got += retrying(s, "read", deadline, () -> (int) H.SSL_read.invokeExact(s, in, (int) in.byteSize()));
             }
             MemorySegment session = (MemorySegment) H.SSL_get1_session.invokeExact(ssl);
             MemorySegment version = (MemorySegment) H.SSL_get_version.invokeExact(ssl);
@@ -187,7 +183,12 @@ public final class NativeClient implements AutoCloseable {
                 int r = (int) H.connect.invokeExact(state, fd, sa, 16);
                 if (r != 0) {
                     int errno = (int) H.ERRNO.get(state, 0L);
-                    throw new IOException("connect to " + address + " failed (errno " + errno + ")");
+                    if (errno != EINTR) {
+                        throw new IOException("connect to " + address + " failed (errno " + errno + ")");
+                    }
+                    // A signal (the JVM's profilers use them) interrupted connect; the kernel goes on
+                    // connecting: wait for it by polling for writability, then read the outcome.
+                    awaitConnected(arena, fd, address);
                 }
                 ok = true;
                 return fd;
@@ -203,9 +204,54 @@ public final class NativeClient implements AutoCloseable {
         }
     }
 
-    private static String sslError(String what, MemorySegment ssl, int r) throws Throwable {
-        int code = (int) H.SSL_get_error.invokeExact(ssl, r);
-        return errors(what + " failed (SSL_get_error " + code + ")");
+    private void awaitConnected(Arena arena, int fd, InetSocketAddress address) throws Throwable {
+        // struct pollfd { int fd; short events; short revents; }
+        MemorySegment pfd = arena.allocate(8);
+        long deadline = System.nanoTime() + timeoutMillis * 1_000_000L;
+        while (true) {
+            pfd.set(JAVA_INT, 0, fd);
+            pfd.set(java.lang.foreign.ValueLayout.JAVA_SHORT, 4, (short) POLLOUT);
+            pfd.set(java.lang.foreign.ValueLayout.JAVA_SHORT, 6, (short) 0);
+            long left = (deadline - System.nanoTime()) / 1_000_000L;
+            if (left <= 0) {
+                throw new IOException("connect to " + address + " timed out");
+            }
+            int n = (int) H.poll.invokeExact(pfd, 1L, (int) Math.min(left, Integer.MAX_VALUE));
+            if (n > 0) {
+                break;
+            }
+        }
+        MemorySegment err = arena.allocate(JAVA_INT);
+        MemorySegment len = arena.allocateFrom(JAVA_INT, 4);
+        int r = (int) H.getsockopt.invokeExact(fd, SOL_SOCKET, SO_ERROR, err, len);
+        if (r != 0 || err.get(JAVA_INT, 0) != 0) {
+            throw new IOException("connect to " + address + " failed (errno " + err.get(JAVA_INT, 0) + ")");
+        }
+    }
+
+    /**
+     * Runs an SSL I/O call again while it reports WANT_READ/WANT_WRITE: on a blocking socket that only
+     * happens when a signal interrupted the system call or the socket timeout expired, so the
+     * connection's deadline bounds the retries.
+     */
+    private int retrying(MemorySegment ssl, String what, long deadline, SslCall call) throws Throwable {
+        while (true) {
+            H.ERR_clear_error.invokeExact();
+            int r = call.run();
+            if (r > 0) {
+                return r;
+            }
+            int code = (int) H.SSL_get_error.invokeExact(ssl, r);
+            if ((code == SSL_ERROR_WANT_READ || code == SSL_ERROR_WANT_WRITE) && System.nanoTime() < deadline) {
+                continue;
+            }
+            throw new IOException(errors(what + " failed (SSL_get_error " + code + ")"));
+        }
+    }
+
+    @FunctionalInterface
+    private interface SslCall {
+        int run() throws Throwable;
     }
 
     static String errors(String what) throws Throwable {
@@ -354,6 +400,9 @@ public final class NativeClient implements AutoCloseable {
         static final MethodHandle connect = LINKER.downcallHandle(LIBC.findOrThrow("connect"),
                 FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT), Linker.Option.captureCallState("errno"));
         static final MethodHandle close = call(LIBC, "close", FunctionDescriptor.of(JAVA_INT, JAVA_INT));
+        static final MethodHandle poll = call(LIBC, "poll", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_LONG, JAVA_INT));
+        static final MethodHandle getsockopt = call(LIBC, "getsockopt",
+                FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT, ADDRESS, ADDRESS));
 
         private static SymbolLookup lookup(String property, String soname) {
             String configured = System.getProperty(property);
