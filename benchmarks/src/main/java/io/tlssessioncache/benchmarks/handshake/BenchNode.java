@@ -44,6 +44,7 @@ final class BenchNode implements AutoCloseable {
     static final byte[] REQUEST = "hi".getBytes(StandardCharsets.US_ASCII);
     static final byte[] RESPONSE = "ok".getBytes(StandardCharsets.US_ASCII);
     private static final ThreadMXBean THREADS = ManagementFactory.getThreadMXBean();
+    private static final java.util.concurrent.atomic.AtomicInteger NODES = new java.util.concurrent.atomic.AtomicInteger();
 
     /** How a node is configured: TLS stack, certificate, protocol, optional client auth. */
     record Spec(Provider provider, Certificates.Pair certificate, String protocol, ClientAuth clientAuth, Path trust) {
@@ -73,7 +74,7 @@ final class BenchNode implements AutoCloseable {
     static BenchNode start(Spec spec, SessionStore store, SessionCacheMetrics metrics) throws Exception {
         List<Thread> threads = new CopyOnWriteArrayList<>();
         ThreadFactory factory = r -> {
-            Thread t = new Thread(r, "bench-node-" + spec.provider().name().toLowerCase());
+            Thread t = new Thread(r, "bench-node-" + spec.provider().name().toLowerCase() + "-" + NODES.incrementAndGet());
             t.setDaemon(true);
             threads.add(t);
             return t;

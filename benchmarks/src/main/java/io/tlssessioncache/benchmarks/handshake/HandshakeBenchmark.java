@@ -56,6 +56,8 @@ public final class HandshakeBenchmark {
     /** Length of one measured slice; a scenario is measured in {@link #rounds} slices. */
     private final Duration slice;
     private final int rounds;
+    /** Only the scenarios whose name matches (for profiling one scenario); null for all. */
+    private java.util.regex.Pattern only;
     private final int threads;
     private final boolean quick;
     private final List<Result> all = new ArrayList<>();
@@ -65,7 +67,7 @@ public final class HandshakeBenchmark {
     private HandshakeBenchmark(boolean quick, int threads) {
         this.quick = quick;
         this.threads = threads;
-        this.rounds = quick ? 4 : 10;
+        this.rounds = quick ? 3 : 10;
         this.warmup = quick ? Duration.ofMillis(300) : Duration.ofMillis(500);
         this.slice = quick ? Duration.ofMillis(500) : Duration.ofMillis(1000);
         this.measure = slice.multipliedBy(rounds);
@@ -74,6 +76,7 @@ public final class HandshakeBenchmark {
     public static void main(String[] args) throws Exception {
         boolean quick = true;
         int threads = 4;
+        java.util.regex.Pattern only = null;
         Path out = Path.of("docs");
         Path jmhTable = null;
         String jmhCommand = null;
@@ -85,6 +88,7 @@ public final class HandshakeBenchmark {
                 case "--out" -> out = Path.of(args[++i]);
                 case "--jmh-table" -> jmhTable = Path.of(args[++i]);
                 case "--jmh-command" -> jmhCommand = args[++i];
+                case "--only" -> only = java.util.regex.Pattern.compile(args[++i]);
                 default -> {
                     System.err.println("usage: HandshakeBenchmark [--quick|--full] [--threads N] [--out DIR] "
                             + "[--jmh-table FILE] [--jmh-command TEXT]");
@@ -94,12 +98,17 @@ public final class HandshakeBenchmark {
         }
         OpenSsl.ensureAvailable();
         HandshakeBenchmark bench = new HandshakeBenchmark(quick, threads);
+        bench.only = only;
         String loadBefore = loadAverage();
         Instant started = Instant.now();
         Sections s;
         try (Certificates certs = Certificates.generate(); RedisProcess redis = RedisProcess.start()) {
             s = bench.runAll(certs, redis);
             s.redisVersion = redis.version();
+        }
+        if (only != null) {
+            System.out.println("--only: partial run, no report written");
+            System.exit(0);
         }
         s.loadBefore = loadBefore;
         s.loadAfter = loadAverage();
@@ -136,7 +145,7 @@ public final class HandshakeBenchmark {
         Certificates.Pair[] serverCerts = {certs.ecdsa, certs.rsa};
 
         // 0: warm every code path once (JIT), results discarded: the first scenario must not pay for compilation.
-        for (String protocol : protocols) {
+        for (String protocol : only != null ? new String[0] : protocols) { // --only: profile the scenario itself
             List<Live> warm = new ArrayList<>();
             for (Provider provider : Provider.values()) {
                 warm.add(oneNode("warm-up " + provider, provider, certs.ecdsa, protocol, Pattern.FULL));
@@ -156,7 +165,7 @@ public final class HandshakeBenchmark {
                     String name = String.format("1 node, full, %s, %s, %s", protocol, cert.label(), provider.label);
                     group.add(oneNode(name, provider, cert, protocol, Pattern.FULL));
                 }
-                if (cert == certs.ecdsa) {
+                {
                     String name = String.format("1 node, resumed, %s, %s, %s", protocol, cert.label(), Provider.ENGINE.label);
                     group.add(oneNode(name, Provider.ENGINE, cert, protocol, Pattern.RESUME_SAME));
                 }
@@ -199,6 +208,9 @@ public final class HandshakeBenchmark {
             }
         }
 
+        if (only != null) {
+            return s; // a partial run, for profiling: no report sections 4 and 5
+        }
         // 4: the lookup's added latency, at the store, sequentially.
         lookupLatency(s, redis, ring);
 
@@ -213,6 +225,13 @@ public final class HandshakeBenchmark {
      * them alike; the slices of a scenario are summed. Closes every scenario's servers at the end.
      */
     private void compare(Sections s, List<Live> group, int rounds) throws Exception {
+        if (only != null && s != null) {
+            List<Live> skipped = group.stream().filter(l -> !only.matcher(l.name()).find()).toList();
+            for (Live live : skipped) {
+                live.closer().close();
+            }
+            group = group.stream().filter(l -> only.matcher(l.name()).find()).toList();
+        }
         try {
             Map<Live, Result> sums = new LinkedHashMap<>();
             for (int round = 0; round < rounds; round++) {
