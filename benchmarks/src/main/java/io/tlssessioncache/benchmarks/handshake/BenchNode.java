@@ -47,9 +47,14 @@ final class BenchNode implements AutoCloseable {
     private static final java.util.concurrent.atomic.AtomicInteger NODES = new java.util.concurrent.atomic.AtomicInteger();
 
     /** How a node is configured: TLS stack, certificate, protocol, optional client auth. */
-    record Spec(Provider provider, Certificates.Pair certificate, String protocol, ClientAuth clientAuth, Path trust) {
+    record Spec(Provider provider, Certificates.Pair certificate, String protocol, ClientAuth clientAuth, Path trust,
+                int tickets) {
         Spec(Provider provider, Certificates.Pair certificate, String protocol) {
-            this(provider, certificate, protocol, ClientAuth.NONE, null);
+            this(provider, certificate, protocol, ClientAuth.NONE, null, 2);
+        }
+
+        Spec(Provider provider, Certificates.Pair certificate, String protocol, ClientAuth clientAuth, Path trust) {
+            this(provider, certificate, protocol, clientAuth, trust, 2);
         }
     }
 
@@ -89,6 +94,7 @@ final class BenchNode implements AutoCloseable {
                             .forServer(spec.certificate().certificate(), spec.certificate().key())
                             .sessionStore(store)
                             .contextName("bench")
+                            .ticketsPerHandshake(spec.tickets())
                             .protocols(spec.protocol())
                             .clientAuth(spec.clientAuth());
                     if (spec.trust() != null) {

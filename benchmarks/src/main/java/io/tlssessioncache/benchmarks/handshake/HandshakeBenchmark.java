@@ -169,6 +169,13 @@ public final class HandshakeBenchmark {
                     String name = String.format("1 node, resumed, %s, %s, %s", protocol, cert.label(), Provider.ENGINE.label);
                     group.add(oneNode(name, Provider.ENGINE, cert, protocol, Pattern.RESUME_SAME));
                 }
+                if (protocol.equals("TLSv1.3")) {
+                    // diagnostic: what the two tickets of a full handshake cost the server
+                    String name = String.format("1 node, full, %s, %s, %s, no tickets (diagnostic)", protocol, cert.label(),
+                            Provider.ENGINE.label);
+                    group.add(oneNode(name, new BenchNode.Spec(Provider.ENGINE, cert, protocol, ClientAuth.NONE, null, 0),
+                            Pattern.FULL));
+                }
                 compare(s, group, rounds);
             }
         }
@@ -305,11 +312,16 @@ public final class HandshakeBenchmark {
 
     private Live oneNode(String name, Provider provider, Certificates.Pair cert, String protocol, Pattern pattern)
             throws Exception {
+        return oneNode(name, new BenchNode.Spec(provider, cert, protocol), pattern);
+    }
+
+    private Live oneNode(String name, BenchNode.Spec spec, Pattern pattern) throws Exception {
+        String protocol = spec.protocol();
         List<AutoCloseable> parts = new ArrayList<>();
         try {
             SessionStore store = InMemorySessionStore.builder().build();
             parts.add(store);
-            BenchNode node = BenchNode.start(new BenchNode.Spec(provider, cert, protocol), store);
+            BenchNode node = BenchNode.start(spec, store);
             parts.add(node);
             NativeClient client = client(protocol);
             parts.add(client);
