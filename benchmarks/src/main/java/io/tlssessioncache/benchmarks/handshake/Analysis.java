@@ -95,6 +95,18 @@ final class Analysis {
                                 + "→ `OpenSslServerEngine.Callbacks.sessionCreated` (fewer downcalls, strings read once "
                                 + "per connection rather than per ticket)."
                                 : "In this run that is a small share: tickets are not what limits TLS 1.3 here."));
+                Result resumed = r.get(Report.name1("TLSv1.3", "resumed", c, engine));
+                if (resumed != null) {
+                    double withoutTicket = resumed.serverCpuMicrosPerHandshake() - perTicket;
+                    md.append(String.format(Locale.ROOT, "  Without its one new ticket, a resumption would cost about %.0f µs, "
+                                    + "against %.0f µs for a full handshake without tickets: %s%n", withoutTicket,
+                            without.serverCpuMicrosPerHandshake(), withoutTicket > 0.8 * without.serverCpuMicrosPerHandshake()
+                                    ? "the resumption path itself (lookup handler, store `take`, `d2i_SSL_SESSION` in "
+                                    + "`onGetSession`, session checks) costs about as much as the signature and "
+                                    + "certificate it saves. **Suggested change (engine):** profile `onGetSession` and "
+                                    + "the hand-over from `ClientHelloLookupHandler` to the engine."
+                                    : "the resumption path itself is cheaper, as it should be."));
+                }
             }
         }
 

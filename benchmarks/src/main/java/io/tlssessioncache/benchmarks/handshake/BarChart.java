@@ -27,7 +27,7 @@ final class BarChart {
     static void write(Path file, String title, String axis, List<Bar> bars, List<String> groupNames) throws IOException {
         System.setProperty("java.awt.headless", "true");
         int rowHeight = 22;
-        int labelWidth = 470;
+        int labelWidth = 590;
         int plotWidth = 560;
         int top = 70;
         int width = labelWidth + plotWidth + 90;
