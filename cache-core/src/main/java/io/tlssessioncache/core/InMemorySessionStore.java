@@ -1,7 +1,6 @@
 package io.tlssessioncache.core;
 
 import com.github.benmanes.caffeine.cache.Cache;
-import com.github.benmanes.caffeine.cache.Caffeine;
 import com.github.benmanes.caffeine.cache.Ticker;
 import java.time.Clock;
 import java.util.Objects;
@@ -34,14 +33,7 @@ public final class InMemorySessionStore implements SessionStore {
         this.ticker = b.ticker;
         this.revocations = b.revocations;
         this.metrics = b.metrics;
-        Caffeine<SessionKey, SessionRecord> c = Caffeine.newBuilder()
-                .maximumSize(b.maximumSize)
-                .ticker(b.ticker)
-                .expireAfter(new RecordExpiry(b.clock, Long.MAX_VALUE));
-        if (b.executor != null) {
-            c.executor(b.executor);
-        }
-        this.cache = c.build();
+        this.cache = RecordExpiry.newCache(b.maximumSize, b.ticker, b.clock, Long.MAX_VALUE, b.executor);
     }
 
     public static Builder builder() {

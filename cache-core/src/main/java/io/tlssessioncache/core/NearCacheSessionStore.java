@@ -1,7 +1,6 @@
 package io.tlssessioncache.core;
 
 import com.github.benmanes.caffeine.cache.Cache;
-import com.github.benmanes.caffeine.cache.Caffeine;
 import com.github.benmanes.caffeine.cache.Ticker;
 import java.time.Clock;
 import java.time.Duration;
@@ -11,6 +10,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.Executor;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicLongArray;
 
 /**
  * A bounded Caffeine near-cache in front of a remote {@link SessionStore} (Redis).
@@ -29,8 +29,11 @@ import java.util.concurrent.atomic.AtomicLong;
  * <p>A local entry lives at most {@code maximumLocalLifetime} and never past its record's
  * {@code expiresAt}; hits are checked against the clock and the {@link RevocationWatermarks}.
  * {@link #invalidate} and {@link #invalidateAll} are for the remote's invalidation messages
- * (pub/sub, client tracking); a remote read that was in flight while an invalidation arrived does
- * not fill the local cache, so an invalidation is never undone by a late answer.
+ * (pub/sub, client tracking); a remote read that was in flight while an invalidation of its key
+ * arrived does not fill the local cache, so an invalidation is never undone by a late answer.
+ * Invalidations are counted per stripe of keys (by hash), so with a busy channel (every take in
+ * the fleet is an invalidation on every server) only the rare read whose key shares a stripe with
+ * an invalidated key skips the fill, not every read in flight.
  */
 public final class NearCacheSessionStore implements SessionStore {
     /** Default {@link Builder#maximumSize}. */
@@ -44,8 +47,12 @@ public final class NearCacheSessionStore implements SessionStore {
     private final Ticker ticker;
     private final RevocationWatermarks revocations;
     private final SessionCacheMetrics metrics;
-    // Bumped by every invalidation; a remote read fills the local cache only if it did not move.
-    private final AtomicLong invalidations = new AtomicLong();
+    // Invalidation counters: one per stripe of keys, bumped by every invalidation of a key in it,
+    // plus an epoch bumped by invalidateAll. A remote read fills the local cache only if neither
+    // its key's stripe nor the epoch moved while it was in flight.
+    private static final int STRIPES = 256; // a power of two
+    private final AtomicLongArray stripes = new AtomicLongArray(STRIPES);
+    private final AtomicLong epoch = new AtomicLong();
 
     private NearCacheSessionStore(Builder b) {
         this.remote = b.remote;
@@ -53,14 +60,8 @@ public final class NearCacheSessionStore implements SessionStore {
         this.ticker = b.ticker;
         this.revocations = b.revocations;
         this.metrics = b.metrics;
-        Caffeine<SessionKey, SessionRecord> c = Caffeine.newBuilder()
-                .maximumSize(b.maximumSize)
-                .ticker(b.ticker)
-                .expireAfter(new RecordExpiry(b.clock, saturatedNanos(b.maximumLocalLifetime)));
-        if (b.executor != null) {
-            c.executor(b.executor);
-        }
-        this.local = c.build();
+        this.local = RecordExpiry.newCache(b.maximumSize, b.ticker, b.clock, saturatedNanos(b.maximumLocalLifetime),
+                b.executor);
     }
 
     private static long saturatedNanos(Duration d) {
@@ -107,12 +108,19 @@ public final class NearCacheSessionStore implements SessionStore {
             metrics.lookupLatency(ticker.read() - start);
             return CompletableFuture.completedFuture(Optional.of(hit));
         }
-        long generation = invalidations.get();
+        int stripe = stripe(key);
+        long epochBefore = epoch.get();
+        long stripeBefore = stripes.get(stripe);
         return remoteCall("get", () -> remote.get(key)).thenApply(found -> {
             Optional<SessionRecord> result = checkRemote(key, found, start);
             result.ifPresent(r -> {
-                if (invalidations.get() == generation) {
+                if (unchanged(stripe, stripeBefore, epochBefore)) {
                     local.put(key, r);
+                    // An invalidation may have counted between the check and the put; it also drops
+                    // the key after counting, but perhaps before our put: check again, undo if so.
+                    if (!unchanged(stripe, stripeBefore, epochBefore)) {
+                        local.asMap().remove(key, r);
+                    }
                 }
             });
             return result;
@@ -125,7 +133,7 @@ public final class NearCacheSessionStore implements SessionStore {
         long start = ticker.read();
         metrics.take();
         metrics.lookup();
-        invalidations.incrementAndGet();
+        countInvalidation(key);
         local.invalidate(key);
         return remoteCall("take", () -> remote.take(key)).thenApply(found -> checkRemote(key, found, start));
     }
@@ -133,7 +141,7 @@ public final class NearCacheSessionStore implements SessionStore {
     @Override
     public CompletionStage<Boolean> remove(SessionKey key) {
         Objects.requireNonNull(key, "key");
-        invalidations.incrementAndGet();
+        countInvalidation(key);
         boolean wasLocal = local.asMap().remove(key) != null;
         return remoteCall("remove", () -> remote.remove(key))
                 .thenApply(wasRemote -> Boolean.TRUE.equals(wasRemote) || wasLocal);
@@ -160,13 +168,13 @@ public final class NearCacheSessionStore implements SessionStore {
     /** Drops the local copy of {@code key} (the remote changed it or deleted it). */
     public void invalidate(SessionKey key) {
         Objects.requireNonNull(key, "key");
-        invalidations.incrementAndGet();
+        countInvalidation(key);
         local.invalidate(key);
     }
 
     /** Drops every local copy (e.g. after a reconnect, when invalidations may have been lost). */
     public void invalidateAll() {
-        invalidations.incrementAndGet();
+        epoch.incrementAndGet();
         local.invalidateAll();
     }
 
@@ -198,6 +206,21 @@ public final class NearCacheSessionStore implements SessionStore {
         } finally {
             local.invalidateAll();
         }
+    }
+
+    /** The invalidation stripe of {@code key} (package-private for tests). */
+    static int stripe(SessionKey key) {
+        int h = key.hashCode();
+        return (h ^ (h >>> 16)) & (STRIPES - 1);
+    }
+
+    // Counted before the local entry is dropped, so a fill that missed the count is dropped too.
+    private void countInvalidation(SessionKey key) {
+        stripes.incrementAndGet(stripe(key));
+    }
+
+    private boolean unchanged(int stripe, long stripeBefore, long epochBefore) {
+        return stripes.get(stripe) == stripeBefore && epoch.get() == epochBefore;
     }
 
     private SessionRecord localLive(SessionKey key) {

@@ -1,12 +1,17 @@
 package io.tlssessioncache.core;
 
+import com.github.benmanes.caffeine.cache.Cache;
+import com.github.benmanes.caffeine.cache.Caffeine;
 import com.github.benmanes.caffeine.cache.Expiry;
+import com.github.benmanes.caffeine.cache.Ticker;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.concurrent.Executor;
 
 /**
  * Per-entry Caffeine expiry: an entry lives until its record's {@code expiresAt} (wall clock, read
- * at insert), capped at {@code maximumNanos}. Reads do not extend it.
+ * at insert), capped at {@code maximumNanos}. Reads do not extend it. Shared by the in-memory store
+ * and the near-cache, with the live/revoked check both make on every read.
  */
 final class RecordExpiry implements Expiry<SessionKey, SessionRecord> {
     private final Clock clock;
@@ -15,6 +20,22 @@ final class RecordExpiry implements Expiry<SessionKey, SessionRecord> {
     RecordExpiry(Clock clock, long maximumNanos) {
         this.clock = clock;
         this.maximumNanos = maximumNanos;
+    }
+
+    /**
+     * A bounded Caffeine cache whose entries expire with their records (and after
+     * {@code maximumNanos} at most); {@code executor} null means Caffeine's default.
+     */
+    static Cache<SessionKey, SessionRecord> newCache(long maximumSize, Ticker ticker, Clock clock, long maximumNanos,
+            Executor executor) {
+        Caffeine<SessionKey, SessionRecord> c = Caffeine.newBuilder()
+                .maximumSize(maximumSize)
+                .ticker(ticker)
+                .expireAfter(new RecordExpiry(clock, maximumNanos));
+        if (executor != null) {
+            c.executor(executor);
+        }
+        return c.build();
     }
 
     private long lifetime(SessionRecord r) {

@@ -7,6 +7,9 @@ import java.util.Objects;
  * The blob is bound to the record's key, so it only opens under the key it was stored under.
  */
 public final class SealedRecordCodec {
+    /** The longest blob {@link #encode} can make; {@link #decode} rejects longer ones unread. */
+    public static final int MAX_SEALED_LENGTH = SessionRecordCodec.MAX_ENCODED_LENGTH + SealingKeyRing.OVERHEAD;
+
     private final SealingKeyRing ring;
 
     public SealedRecordCodec(SealingKeyRing ring) {
@@ -23,6 +26,10 @@ public final class SealedRecordCodec {
      * malformed plaintext, a record for another key) is an {@link InvalidRecordException}.
      */
     public SessionRecord decode(SessionKey expectedKey, byte[] blob) {
+        if (blob != null && blob.length > MAX_SEALED_LENGTH) {
+            // Do not spend AES work on something that cannot hold a valid record.
+            throw new InvalidRecordException("sealed record of " + blob.length + " bytes exceeds " + MAX_SEALED_LENGTH);
+        }
         SessionRecord r = SessionRecordCodec.decode(ring.open(expectedKey, blob));
         if (!r.key().equals(expectedKey)) {
             // Cannot happen for blobs this codec sealed (the key is authenticated), but costs nothing.

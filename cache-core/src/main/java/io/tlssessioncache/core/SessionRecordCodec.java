@@ -38,6 +38,10 @@ public final class SessionRecordCodec {
     public static final int MAX_STATE_LENGTH = 64 * 1024;
     static final int MAX_SNI_LENGTH = 1024;
     static final int MAX_SHORT_STRING_LENGTH = 255;
+    /** The longest valid encoding: every field at its maximum. Longer input is rejected unread. */
+    public static final int MAX_ENCODED_LENGTH = 1 + 1 + MAX_SHORT_STRING_LENGTH + SessionId.LENGTH + 2
+            + 1 + MAX_SHORT_STRING_LENGTH + 1 + 2 + MAX_SNI_LENGTH + 1 + 1 + MAX_SHORT_STRING_LENGTH
+            + 1 + SessionRecord.CLIENT_IDENTITY_LENGTH + 8 + 8 + 4 + MAX_STATE_LENGTH;
 
     private SessionRecordCodec() {
     }
@@ -105,6 +109,9 @@ public final class SessionRecordCodec {
     public static SessionRecord decode(byte[] bytes) {
         if (bytes == null) {
             throw new InvalidRecordException("record is null");
+        }
+        if (bytes.length > MAX_ENCODED_LENGTH) {
+            throw new InvalidRecordException("record of " + bytes.length + " bytes exceeds " + MAX_ENCODED_LENGTH);
         }
         Reader in = new Reader(bytes);
         int version = in.u8("version");

@@ -165,6 +165,64 @@ class NearCacheSessionStoreTest {
     }
 
     @Test
+    void anInvalidationOfAnotherKeyDuringARemoteReadDoesNotPreventTheFill() {
+        SessionRecord r = record(Duration.ofHours(1));
+        SessionKey other = keyInAnotherStripe(r.key());
+        CompletableFuture<Optional<SessionRecord>> pending = new CompletableFuture<>();
+        CountingSessionStore counting = new CountingSessionStore(new DelegatingGet(backing, pending));
+        NearCacheSessionStore n = nearOver(counting);
+        CompletionStage<Optional<SessionRecord>> stage = n.get(r.key());
+        n.invalidate(other); // another server took another session meanwhile
+        n.take(other);
+        pending.complete(Optional.of(r));
+        assertEquals(Optional.of(r), now(stage));
+        assertEquals(Optional.of(r), now(n.get(r.key())), "the second get is answered locally");
+        assertEquals(1, counting.gets(), "only the first get went remote: it filled the local cache");
+    }
+
+    @Test
+    void anInvalidationOfTheSameKeyDuringARemoteReadStillPreventsTheFill() {
+        SessionRecord r = record(Duration.ofHours(1));
+        CompletableFuture<Optional<SessionRecord>> pending = new CompletableFuture<>();
+        CountingSessionStore counting = new CountingSessionStore(new DelegatingGet(backing, pending));
+        NearCacheSessionStore n = nearOver(counting);
+        CompletionStage<Optional<SessionRecord>> stage = n.get(r.key());
+        n.invalidate(r.key());
+        pending.complete(Optional.of(r));
+        assertEquals(Optional.of(r), now(stage), "the answer still goes to the caller");
+        assertEquals(Optional.empty(), n.getIfPresent(r.key()), "but does not fill the local cache");
+        assertEquals(Optional.of(r), now(n.get(r.key())));
+        assertEquals(2, counting.gets(), "so the second get goes remote again");
+    }
+
+    @Test
+    void invalidateAllDuringARemoteReadPreventsTheFill() {
+        SessionRecord r = record(Duration.ofHours(1));
+        CompletableFuture<Optional<SessionRecord>> pending = new CompletableFuture<>();
+        CountingSessionStore counting = new CountingSessionStore(new DelegatingGet(backing, pending));
+        NearCacheSessionStore n = nearOver(counting);
+        CompletionStage<Optional<SessionRecord>> stage = n.get(r.key());
+        n.invalidateAll(); // e.g. the invalidation channel was resubscribed: messages may be lost
+        pending.complete(Optional.of(r));
+        assertEquals(Optional.of(r), now(stage));
+        assertEquals(Optional.empty(), n.getIfPresent(r.key()));
+        assertEquals(1, counting.gets());
+    }
+
+    private NearCacheSessionStore nearOver(SessionStore remote) {
+        return NearCacheSessionStore.builder(remote).ticker(time).clock(time.clock()).executor(Runnable::run).build();
+    }
+
+    private static SessionKey keyInAnotherStripe(SessionKey key) {
+        while (true) {
+            SessionKey k = new SessionKey(key.namespace(), SessionId.random());
+            if (NearCacheSessionStore.stripe(k) != NearCacheSessionStore.stripe(key)) {
+                return k;
+            }
+        }
+    }
+
+    @Test
     void removeRemovesBoth() {
         SessionRecord r = record(Duration.ofHours(1));
         now(near.put(r));

@@ -68,6 +68,38 @@ class RevocationWatermarksTest {
     }
 
     @Test
+    void concurrentApplyKeepsTheBoundAndTheLatest() throws Exception {
+        RevocationWatermarks bounded = new RevocationWatermarks(500);
+        java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(8);
+        java.util.concurrent.atomic.AtomicInteger refused = new java.util.concurrent.atomic.AtomicInteger();
+        try {
+            List<java.util.concurrent.Future<?>> fs = new java.util.ArrayList<>();
+            for (int t = 0; t < 8; t++) {
+                int thread = t;
+                fs.add(pool.submit(() -> {
+                    for (int i = 0; i < 200; i++) {
+                        try {
+                            bounded.apply(Revocation.namespace("ns" + (thread * 200 + i), T));
+                        } catch (IllegalStateException full) {
+                            refused.incrementAndGet();
+                        }
+                        bounded.apply(Revocation.all(T.plusMillis(thread * 1000L + i)));
+                    }
+                }));
+            }
+            for (java.util.concurrent.Future<?> f : fs) {
+                f.get(60, java.util.concurrent.TimeUnit.SECONDS);
+            }
+        } finally {
+            pool.shutdownNow();
+        }
+        assertEquals(500, bounded.size());
+        assertEquals(500, bounded.active().size());
+        assertEquals(1600 + 1 - 500, refused.get(), "every namespace beyond the bound was refused");
+        assertTrue(bounded.active().contains(Revocation.all(T.plusMillis(7 * 1000L + 199))), "latest ALL kept");
+    }
+
+    @Test
     void expireBeforeDropsOldWatermarks() {
         marks.apply(Revocation.namespace("old", T.minus(Duration.ofDays(2))));
         marks.apply(Revocation.namespace("new", T));

@@ -150,6 +150,33 @@ class SealingKeyRingTest {
     }
 
     @Test
+    void concurrentSealAndOpenDoNotInterfere() throws Exception {
+        // The cipher is per thread; many threads sealing and opening different records at once.
+        SealingKeyRing ring = SealingKeyRing.generate();
+        java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(8);
+        try {
+            List<java.util.concurrent.Future<?>> fs = new java.util.ArrayList<>();
+            for (int t = 0; t < 8; t++) {
+                int seed = t;
+                fs.add(pool.submit(() -> {
+                    Random random = new Random(seed);
+                    for (int i = 0; i < 2_000; i++) {
+                        SessionKey k = new SessionKey("ns" + seed, SessionId.random());
+                        byte[] p = new byte[random.nextInt(300)];
+                        random.nextBytes(p);
+                        assertArrayEquals(p, ring.open(k, ring.seal(k, p)));
+                    }
+                }));
+            }
+            for (java.util.concurrent.Future<?> f : fs) {
+                f.get(60, java.util.concurrent.TimeUnit.SECONDS);
+            }
+        } finally {
+            pool.shutdownNow();
+        }
+    }
+
+    @Test
     void parseFormat() {
         SealingKeyRing ring = SealingKeyRing.parse("""
                 # primary first

@@ -113,6 +113,24 @@ class SessionRecordCodecTest {
     }
 
     @Test
+    void theLargestRecordFitsTheDeclaredMaximum() {
+        byte[] client = TestRecords.bytes(32, 1);
+        SessionRecord biggest = TestRecords.builder().namespace("ñ".repeat(64)).cipherSuite("c".repeat(255))
+                .serverName("s".repeat(1024)).applicationProtocol("a".repeat(255)).clientIdentity(client)
+                .stateLength(SessionRecordCodec.MAX_STATE_LENGTH).build();
+        byte[] b = SessionRecordCodec.encode(biggest);
+        assertTrue(b.length <= SessionRecordCodec.MAX_ENCODED_LENGTH);
+        assertEquals(biggest, SessionRecordCodec.decode(b));
+        assertInvalid(new byte[SessionRecordCodec.MAX_ENCODED_LENGTH + 1], "too long");
+        SealedRecordCodec sealed = new SealedRecordCodec(SealingKeyRing.generate());
+        byte[] blob = sealed.encode(biggest);
+        assertTrue(blob.length <= SealedRecordCodec.MAX_SEALED_LENGTH);
+        assertEquals(biggest, sealed.decode(biggest.key(), blob));
+        assertThrows(InvalidRecordException.class,
+                () -> sealed.decode(biggest.key(), new byte[SealedRecordCodec.MAX_SEALED_LENGTH + 1]));
+    }
+
+    @Test
     void invalidUtf8IsRejected() {
         byte[] good = SessionRecordCodec.encode(TestRecords.sample());
         byte[] bad = good.clone();

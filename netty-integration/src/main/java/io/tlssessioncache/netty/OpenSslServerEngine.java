@@ -256,6 +256,9 @@ public final class OpenSslServerEngine extends SSLEngine {
                     int n = ssl.read(dsts, offset, length, (int) Math.min(Integer.MAX_VALUE, capacity - produced));
                     if (n > 0) {
                         produced += n;
+                        if (ssl.pendingInput() == 0) {
+                            break; // the whole record fitted (checked above): nothing left to read
+                        }
                         continue;
                     }
                     if (n == NativeSsl.READ_CLOSED) {
@@ -550,11 +553,20 @@ public final class OpenSslServerEngine extends SSLEngine {
             SessionId wanted = SessionId.of(id);
             Instant now = context.clock().instant();
             for (SessionRecord r : candidates) {
-                if (r.id().equals(wanted) && context.namespace().equals(r.namespace()) && r.isLiveAt(now)) {
+                if (r.id().equals(wanted) && context.namespace().equals(r.namespace())) {
+                    if (!r.isLiveAt(now)) {
+                        context.metrics().rejected("expired");
+                        return null;
+                    }
                     return r.state();
                 }
             }
             return null;
+        }
+
+        @Override
+        public void sessionUndecodable() {
+            context.metrics().rejected("malformed");
         }
 
         @Override

@@ -6,6 +6,7 @@ import io.netty.handler.ssl.ApplicationProtocolNegotiator;
 import io.netty.handler.ssl.ClientAuth;
 import io.netty.handler.ssl.SslContext;
 import io.netty.handler.ssl.SslHandler;
+import io.tlssessioncache.core.SessionCacheMetrics;
 import io.tlssessioncache.core.SessionStore;
 import io.tlssessioncache.netty.openssl.NativeSslContext;
 
@@ -38,6 +39,7 @@ import javax.net.ssl.SSLSessionContext;
 public final class ResumingSslContext extends SslContext implements AutoCloseable {
     private final NativeSslContext nativeContext;
     private final SessionStore store;
+    private final SessionCacheMetrics metrics;
     private final String namespace;
     private final Duration sessionTimeout;
     private final Duration lookupDeadline;
@@ -48,11 +50,12 @@ public final class ResumingSslContext extends SslContext implements AutoCloseabl
     private final List<String> protocols;
     private final SSLSessionContext sessionContext = new MinimalSessionContext();
 
-    ResumingSslContext(NativeSslContext nativeContext, SessionStore store, String namespace, Duration sessionTimeout,
+    ResumingSslContext(NativeSslContext nativeContext, SessionStore store, SessionCacheMetrics metrics, String namespace, Duration sessionTimeout,
                        Duration lookupDeadline, Clock clock, ApplicationProtocolConfig alpn, ClientAuth clientAuth,
                        List<X509Certificate> localCertificates, List<String> protocols) {
         this.nativeContext = nativeContext;
         this.store = store;
+        this.metrics = metrics;
         this.namespace = namespace;
         this.sessionTimeout = sessionTimeout;
         this.lookupDeadline = lookupDeadline;
@@ -70,6 +73,11 @@ public final class ResumingSslContext extends SslContext implements AutoCloseabl
 
     public SessionStore sessionStore() {
         return store;
+    }
+
+    /** Where engines report records they could not use. */
+    public SessionCacheMetrics metrics() {
+        return metrics;
     }
 
     public Duration lookupDeadline() {

@@ -2,6 +2,7 @@ package io.tlssessioncache.netty;
 
 import io.netty.handler.ssl.ApplicationProtocolConfig;
 import io.netty.handler.ssl.ClientAuth;
+import io.tlssessioncache.core.SessionCacheMetrics;
 import io.tlssessioncache.core.SessionStore;
 import io.tlssessioncache.netty.openssl.ContextConfig;
 import io.tlssessioncache.netty.openssl.NativeSslContext;
@@ -61,6 +62,7 @@ public final class ResumingSslContextBuilder {
     private String contextName = "";
     private Duration lookupDeadline = Duration.ofMillis(50);
     private Clock clock = Clock.systemUTC();
+    private SessionCacheMetrics metrics = SessionCacheMetrics.noop();
 
     private ResumingSslContextBuilder(String certChainPem, String keyPem) {
         this.certChainPem = Objects.requireNonNull(certChainPem, "certChainPem");
@@ -168,6 +170,16 @@ public final class ResumingSslContextBuilder {
         return this;
     }
 
+    /**
+     * Where the engine reports what only it can see: an offered record whose state does not decode
+     * ({@code rejected("malformed")}) or that expired before the handshake ({@code rejected("expired")}).
+     * Stores count their own puts, hits and errors. Default: {@link SessionCacheMetrics#noop()}.
+     */
+    public ResumingSslContextBuilder metrics(SessionCacheMetrics metrics) {
+        this.metrics = Objects.requireNonNull(metrics, "metrics");
+        return this;
+    }
+
     /** The wall clock deciding whether an offered record is still live (default UTC system clock). */
     public ResumingSslContextBuilder clock(Clock clock) {
         this.clock = Objects.requireNonNull(clock, "clock");
@@ -240,7 +252,7 @@ public final class ResumingSslContextBuilder {
                 trustPem == null ? null : trustPem.toAbsolutePath(), sidCtx, alpnOn);
         NativeSslContext nativeContext = NativeSslContext.create(config);
         String namespace = HexFormat.of().formatHex(sidCtx, 0, 16);
-        return new ResumingSslContext(nativeContext, store, namespace, sessionTimeout, lookupDeadline, clock,
+        return new ResumingSslContext(nativeContext, store, metrics, namespace, sessionTimeout, lookupDeadline, clock,
                 alpnOn ? alpn : ApplicationProtocolConfig.DISABLED, clientAuth, chain, List.copyOf(protocols));
     }
 

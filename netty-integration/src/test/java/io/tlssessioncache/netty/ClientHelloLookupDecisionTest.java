@@ -41,7 +41,7 @@ class ClientHelloLookupDecisionTest {
     static Path dir;
     static ResumingSslContext context;
     static ResumingSslContext only12;
-    static ClientHelloTestStore store = new ClientHelloTestStore();
+    static MapSessionStore store = new MapSessionStore();
 
     @BeforeAll
     static void setUp() throws Exception {
@@ -176,13 +176,13 @@ class ClientHelloLookupDecisionTest {
 
     @Test
     void aStoreThatThrowsIsCountedAndGivesAFullHandshake() {
-        store.mode = ClientHelloTestStore.Mode.THROW;
+        store.mode = MapSessionStore.Mode.THROW;
         try {
             EmbeddedChannel ch = offer(context, ClientHelloBytes.tls13().psk(filled(32, 7)).body());
             assertTrue(handedOver(), "full handshake, not a closed connection");
             finish(ch);
         } finally {
-            store.mode = ClientHelloTestStore.Mode.NORMAL;
+            store.mode = MapSessionStore.Mode.NORMAL;
         }
         assertEquals(1.0, count("store.errors", "operation", "take"));
     }

@@ -102,7 +102,7 @@ class ClientHelloLookupHandlerTest {
 
     @Test
     void tls13TicketResumesOnAnotherServerOnceOnly() throws Exception {
-        ClientHelloTestStore store = new ClientHelloTestStore();
+        MapSessionStore store = new MapSessionStore();
         try (ClientHelloTestServer a = server(context(certA, store, Duration.ofSeconds(5)));
              ClientHelloTestServer b = server(context(certA, store, Duration.ofSeconds(5)))) {
             Path sess = file("t13");
@@ -143,7 +143,7 @@ class ClientHelloLookupHandlerTest {
      */
     @Test
     void ticketResumesAcrossAHelloRetryRequest() throws Exception {
-        ClientHelloTestStore store = new ClientHelloTestStore();
+        MapSessionStore store = new MapSessionStore();
         ResumingSslContext p256 = ResumingSslContextBuilder.forServer(certA[0], certA[1])
                 .sessionStore(store).groups("P-256").contextName("hook-test").build();
         contexts.add(p256);
@@ -160,7 +160,7 @@ class ClientHelloLookupHandlerTest {
 
     @Test
     void tls12SessionResumesOnAnotherServerRepeatedly() throws Exception {
-        ClientHelloTestStore store = new ClientHelloTestStore();
+        MapSessionStore store = new MapSessionStore();
         try (ClientHelloTestServer a = server(context(certA, store, Duration.ofSeconds(5)));
              ClientHelloTestServer b = server(context(certA, store, Duration.ofSeconds(5)))) {
             Path sess = file("t12");
@@ -174,8 +174,8 @@ class ClientHelloLookupHandlerTest {
 
     @Test
     void unknownTicketIsAFullHandshake() throws Exception {
-        ClientHelloTestStore store = new ClientHelloTestStore();
-        ClientHelloTestStore other = new ClientHelloTestStore();
+        MapSessionStore store = new MapSessionStore();
+        MapSessionStore other = new MapSessionStore();
         try (ClientHelloTestServer a = server(context(certA, store, Duration.ofSeconds(5)));
              ClientHelloTestServer elsewhere = server(context(certA, other, Duration.ofSeconds(5)))) {
             Path sess = file("unknown");
@@ -187,7 +187,7 @@ class ClientHelloLookupHandlerTest {
 
     @Test
     void tls13ClientWithoutTicketCausesNoLookup() throws Exception {
-        ClientHelloTestStore store = new ClientHelloTestStore();
+        MapSessionStore store = new MapSessionStore();
         try (ClientHelloTestServer a = server(context(certA, store, Duration.ofSeconds(5)))) {
             assertEquals("New", sClient(a.port(), "-tls1_3").resumption());
             assertEquals("TLSv1.3", jdkHandshake(a.port(), "TLSv1.3"));
@@ -198,7 +198,7 @@ class ClientHelloLookupHandlerTest {
 
     @Test
     void tls12SessionOfATls13CapableClientIsLookedUpOnlyWhereTls12WillBeNegotiated() throws Exception {
-        ClientHelloTestStore store = new ClientHelloTestStore();
+        MapSessionStore store = new MapSessionStore();
         ResumingSslContext only12 = ResumingSslContextBuilder.forServer(certA[0], certA[1])
                 .sessionStore(store).protocols("TLSv1.2").contextName("hook-test-12").build();
         contexts.add(only12);
@@ -219,7 +219,7 @@ class ClientHelloLookupHandlerTest {
 
     @Test
     void closedContextClosesTheConnection() throws Exception {
-        ResumingSslContext ctx = context(certA, new ClientHelloTestStore(), Duration.ofSeconds(5));
+        ResumingSslContext ctx = context(certA, new MapSessionStore(), Duration.ofSeconds(5));
         try (ClientHelloTestServer s = server(ctx)) {
             assertEquals("TLSv1.3", jdkHandshake(s.port(), "TLSv1.3"));
             ctx.close();
@@ -236,12 +236,12 @@ class ClientHelloLookupHandlerTest {
      */
     @Test
     void pendingLookupBlocksNoOtherConnection() throws Exception {
-        ClientHelloTestStore store = new ClientHelloTestStore();
+        MapSessionStore store = new MapSessionStore();
         try (ClientHelloTestServer a = server(context(certA, store, Duration.ofSeconds(30)))) {
             Path sess = file("slow");
             sClient(a.port(), "-tls1_3", "-sess_out", sess.toString());
             store.gate = new CompletableFuture<>();
-            store.mode = ClientHelloTestStore.Mode.GATED;
+            store.mode = MapSessionStore.Mode.GATED;
             CompletableFuture<OpenSslCli.Client> slow = CompletableFuture.supplyAsync(() -> {
                 try {
                     return OpenSslCli.sClient(a.port(), List.of("-tls1_3", "-sess_in", sess.toString()), 20_000);
@@ -269,14 +269,14 @@ class ClientHelloLookupHandlerTest {
 
     @Test
     void lookupDeadlineGivesAFullHandshake() throws Exception {
-        ClientHelloTestStore store = new ClientHelloTestStore();
+        MapSessionStore store = new MapSessionStore();
         SimpleMeterRegistry registry = new SimpleMeterRegistry();
         ResumingSslContext ctx = context(certA, store, Duration.ofMillis(50));
         try (ClientHelloTestServer a = new ClientHelloTestServer(group, () -> new ClientHelloLookupHandler(ctx,
                 MicrometerSessionCacheMetrics.create(registry), ClientHelloLookupHandler.DEFAULT_HELLO_TIMEOUT))) {
             Path sess = file("deadline");
             sClient(a.port(), "-tls1_3", "-sess_out", sess.toString());
-            store.mode = ClientHelloTestStore.Mode.HANG; // never answers: only the deadline can end the wait
+            store.mode = MapSessionStore.Mode.HANG; // never answers: only the deadline can end the wait
             long t0 = System.nanoTime();
             assertEquals("New", sClient(a.port(), "-tls1_3", "-sess_in", sess.toString()).resumption());
             System.out.printf("[hook] s_client run with a hanging store, deadline 50 ms: %d ms%n",
@@ -284,10 +284,10 @@ class ClientHelloLookupHandlerTest {
             assertEquals(1, store.takes.size());
 
             // the same with the JDK client, timing the handshake itself in this process
-            store.mode = ClientHelloTestStore.Mode.NORMAL;
+            store.mode = MapSessionStore.Mode.NORMAL;
             SSLContext jdk = trustAll();
             Jdk full = jdkHandshake(jdk, a.port(), "TLSv1.3"); // no ticket yet: no lookup; receives tickets
-            store.mode = ClientHelloTestStore.Mode.HANG;
+            store.mode = MapSessionStore.Mode.HANG;
             Jdk waited = jdkHandshake(jdk, a.port(), "TLSv1.3"); // offers a ticket: the lookup hangs until the deadline
             assertEquals(2, store.takes.size(), "the JDK client offered its ticket");
             assertEquals(2.0, registry.get("tls.session.cache.store.errors").tag("operation", "lookup-deadline")
@@ -299,20 +299,20 @@ class ClientHelloLookupHandlerTest {
 
     @Test
     void failingStoreGivesAFullHandshake() throws Exception {
-        ClientHelloTestStore store = new ClientHelloTestStore();
+        MapSessionStore store = new MapSessionStore();
         try (ClientHelloTestServer a = server(context(certA, store, Duration.ofSeconds(5)))) {
             Path s13 = file("fail13");
             Path s12 = file("fail12");
             sClient(a.port(), "-tls1_3", "-sess_out", s13.toString());
             sClient(a.port(), "-tls1_2", "-sess_out", s12.toString());
-            for (ClientHelloTestStore.Mode mode : List.of(ClientHelloTestStore.Mode.FAIL, ClientHelloTestStore.Mode.THROW)) {
+            for (MapSessionStore.Mode mode : List.of(MapSessionStore.Mode.FAIL, MapSessionStore.Mode.THROW)) {
                 store.mode = mode;
                 assertEquals("New", sClient(a.port(), "-tls1_3", "-sess_in", s13.toString()).resumption(), mode.name());
                 assertEquals("New", sClient(a.port(), "-tls1_2", "-sess_in", s12.toString()).resumption(), mode.name());
             }
             assertEquals(2, store.takes.size());
             assertEquals(2, store.gets.size());
-            store.mode = ClientHelloTestStore.Mode.NORMAL;
+            store.mode = MapSessionStore.Mode.NORMAL;
             assertEquals("Reused", sClient(a.port(), "-tls1_2", "-sess_in", s12.toString()).resumption(),
                     "the store is back: this test could have failed");
         }
@@ -322,7 +322,7 @@ class ClientHelloLookupHandlerTest {
 
     @Test
     void serverNameChoosesTheContextAndSessionsStayInTheirs() throws Exception {
-        ClientHelloTestStore store = new ClientHelloTestStore();
+        MapSessionStore store = new MapSessionStore();
         ResumingSslContext ctxA = context(certA, store, Duration.ofSeconds(5));
         ResumingSslContext ctxB = context(certB, store, Duration.ofSeconds(5));
         var mapping = new DomainWildcardMappingBuilder<ResumingSslContext>(ctxA)
@@ -353,7 +353,7 @@ class ClientHelloLookupHandlerTest {
 
     @Test
     void garbageTruncatedOversizedAndMutatedHellosCloseTheirConnectionOnly() throws Exception {
-        ClientHelloTestStore store = new ClientHelloTestStore();
+        MapSessionStore store = new MapSessionStore();
         ResumingSslContext ctx = context(certA, store, Duration.ofSeconds(5));
         SimpleMeterRegistry registry = new SimpleMeterRegistry();
         SessionCacheMetrics metrics = MicrometerSessionCacheMetrics.create(registry);

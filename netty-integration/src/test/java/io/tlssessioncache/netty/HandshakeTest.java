@@ -54,12 +54,21 @@ class HandshakeTest {
     @ValueSource(strings = {"-tls1_3", "-tls1_2"})
     void opensslClientHandshakesAndEchoes(String version) throws Exception {
         for (TestServer server : new TestServer[] {ec, rsa}) {
+            server.handshaken.clear();
             Processes.Result r = SClient.run(server.port(), dir, version);
             assertTrue(SClient.isNew(r), r.output());
             assertTrue(r.output().contains("Verify return code") , r.output());
             String proto = version.equals("-tls1_3") ? "TLSv1.3" : "TLSv1.2";
             assertTrue(r.output().contains("Protocol  : " + proto) || r.output().contains(", " + proto + ","), r.output());
             assertTrue(r.output().lines().anyMatch(l -> l.equals("bye")), "echo expected:\n" + r.output());
+            OpenSslServerEngine engine = server.handshaken.poll();
+            assertEquals("localhost", engine.serverName());
+            var session = (javax.net.ssl.ExtendedSSLSession) engine.getSession();
+            assertEquals(java.util.List.of(new javax.net.ssl.SNIHostName("localhost")), session.getRequestedServerNames());
+            assertEquals(proto, session.getProtocol());
+            assertTrue(session.getCipherSuite().startsWith("TLS_"), session.getCipherSuite());
+            assertEquals(32, session.getId().length);
+            assertFalse(engine.isSessionReused());
         }
     }
 

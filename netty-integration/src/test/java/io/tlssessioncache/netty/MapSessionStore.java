@@ -4,15 +4,28 @@ import io.tlssessioncache.core.SessionKey;
 import io.tlssessioncache.core.SessionRecord;
 import io.tlssessioncache.core.SessionStore;
 
+import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ConcurrentMap;
+import java.util.concurrent.CopyOnWriteArrayList;
 
-/** The simplest store: a map (tests only; no expiry). */
+/**
+ * Test store: a map (take really deletes; no expiry) that records every lookup and can misbehave on demand:
+ * fail, throw, never answer, or answer only when a test opens its gate (from the test thread, i.e.
+ * off the event loop, as a remote store would).
+ */
 final class MapSessionStore implements SessionStore {
-    final ConcurrentMap<SessionKey, SessionRecord> map = new ConcurrentHashMap<>();
+    enum Mode { NORMAL, FAIL, THROW, HANG, GATED }
+
+    final ConcurrentHashMap<SessionKey, SessionRecord> map = new ConcurrentHashMap<>();
+    final List<SessionKey> gets = new CopyOnWriteArrayList<>();
+    final List<SessionKey> takes = new CopyOnWriteArrayList<>();
+    volatile Mode mode = Mode.NORMAL;
+    volatile CompletableFuture<Void> gate = new CompletableFuture<>();
+    /** When set (mode NORMAL), every get and take answers this record, whatever the key. */
+    volatile SessionRecord forced;
 
     @Override
     public CompletionStage<Void> put(SessionRecord record) {
@@ -22,12 +35,24 @@ final class MapSessionStore implements SessionStore {
 
     @Override
     public CompletionStage<Optional<SessionRecord>> get(SessionKey key) {
-        return CompletableFuture.completedFuture(Optional.ofNullable(map.get(key)));
+        gets.add(key);
+        return answer(() -> Optional.ofNullable(map.get(key)));
     }
 
     @Override
     public CompletionStage<Optional<SessionRecord>> take(SessionKey key) {
-        return CompletableFuture.completedFuture(Optional.ofNullable(map.remove(key)));
+        takes.add(key);
+        return answer(() -> Optional.ofNullable(map.remove(key)));
+    }
+
+    private CompletionStage<Optional<SessionRecord>> answer(java.util.function.Supplier<Optional<SessionRecord>> op) {
+        return switch (mode) {
+            case NORMAL -> CompletableFuture.completedFuture(forced != null ? Optional.of(forced) : op.get());
+            case FAIL -> CompletableFuture.failedFuture(new IllegalStateException("store down (test)"));
+            case THROW -> throw new IllegalStateException("store broken (test)");
+            case HANG -> new CompletableFuture<>();
+            case GATED -> gate.thenApply(v -> op.get());
+        };
     }
 
     @Override

@@ -98,6 +98,42 @@ class ResumptionTest {
         assertFalse(resumesOnB(version, f -> f.clientAuth(ClientAuth.OPTIONAL).trustCertificates(pki.caCert), expected));
     }
 
+    @ParameterizedTest
+    @ValueSource(booleans = {true, false})
+    void aFailingStoreNeverFailsTheConnection(boolean throwsAtOnce) throws Exception {
+        io.tlssessioncache.core.SessionStore broken = new io.tlssessioncache.core.SessionStore() {
+            @Override
+            public java.util.concurrent.CompletionStage<Void> put(SessionRecord record) {
+                if (throwsAtOnce) {
+                    throw new IllegalStateException("store down");
+                }
+                return java.util.concurrent.CompletableFuture.failedFuture(new java.io.IOException("store down"));
+            }
+
+            @Override
+            public java.util.concurrent.CompletionStage<java.util.Optional<SessionRecord>> get(io.tlssessioncache.core.SessionKey key) {
+                return java.util.concurrent.CompletableFuture.failedFuture(new java.io.IOException("store down"));
+            }
+
+            @Override
+            public java.util.concurrent.CompletionStage<java.util.Optional<SessionRecord>> take(io.tlssessioncache.core.SessionKey key) {
+                return get(key);
+            }
+
+            @Override
+            public java.util.concurrent.CompletionStage<Boolean> remove(io.tlssessioncache.core.SessionKey key) {
+                return java.util.concurrent.CompletableFuture.failedFuture(new java.io.IOException("store down"));
+            }
+        };
+        try (ResumingSslContext ctx = ResumingSslContextBuilder.forServer(pki.ecCert, pki.ecKey).sessionStore(broken).build();
+             TestServer server = new TestServer(ctx, null)) {
+            for (String v : new String[] {"-tls1_3", "-tls1_2"}) {
+                Processes.Result r = SClient.run(server.port(), dir, v);
+                assertTrue(r.output().lines().anyMatch(l -> l.equals("bye")), r.output());
+            }
+        }
+    }
+
     @Test
     void namespacesDifferByConfiguration() throws Exception {
         try (ResumingSslContext a = context(f -> f); ResumingSslContext same = context(f -> f);
@@ -122,11 +158,13 @@ class ResumptionTest {
             return new SessionRecord(r.key(), r.protocol(), r.cipherSuite(), r.serverName(), r.applicationProtocol(),
                     r.clientIdentity(), r.createdAt(), r.expiresAt(), s);
         });
-        try (ResumingSslContext b = context(f -> f); TestServer serverB = new TestServer(b, store)) {
+        RejectionCounter metrics = new RejectionCounter();
+        try (ResumingSslContext b = context(f -> f.metrics(metrics)); TestServer serverB = new TestServer(b, store)) {
             Processes.Result r = SClient.run(serverB.port(), dir, "-tls1_3", "-sess_in", sess.toString());
             assertTrue(SClient.isNew(r), r.output());
             assertTrue(r.output().lines().anyMatch(l -> l.equals("bye")), r.output());
         }
+        assertEquals(1, metrics.count("malformed"), metrics.rejected.toString());
     }
 
     @Test
@@ -136,9 +174,11 @@ class ResumptionTest {
             assertTrue(SClient.isNew(SClient.run(serverA.port(), dir, "-tls1_2", "-sess_out", sess.toString())));
         }
         java.time.Instant later = store.map.values().iterator().next().expiresAt().plusSeconds(1);
-        try (ResumingSslContext b = context(f -> f.clock(java.time.Clock.fixed(later, java.time.ZoneOffset.UTC)));
+        RejectionCounter metrics = new RejectionCounter();
+        try (ResumingSslContext b = context(f -> f.metrics(metrics).clock(java.time.Clock.fixed(later, java.time.ZoneOffset.UTC)));
              TestServer serverB = new TestServer(b, store)) {
             assertTrue(SClient.isNew(SClient.run(serverB.port(), dir, "-tls1_2", "-sess_in", sess.toString())));
         }
+        assertEquals(1, metrics.count("expired"));
     }
 }

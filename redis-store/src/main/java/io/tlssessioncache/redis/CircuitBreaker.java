@@ -15,8 +15,9 @@ import java.time.Duration;
  *       never reports (it cannot, as every command is bounded, but cheaply guarded), another
  *       probe is allowed after one more cool-down.</li>
  * </ul>
- * Any success closes it (a late answer from Redis is good news too). Thread-safe; synchronized
- * because the critical sections are a few field updates and contention is per completion.
+ * Any success closes it (a late answer from Redis is good news too). Thread-safe: transitions
+ * are synchronized (a few field updates), but the common case — closed, and a success with no
+ * failures counted — only reads volatile fields, so the lookup path takes no lock.
  */
 final class CircuitBreaker {
     enum State { CLOSED, OPEN, HALF_OPEN }
@@ -25,8 +26,8 @@ final class CircuitBreaker {
     private final int threshold;
     private final long openNanos;
 
-    private State state = State.CLOSED;
-    private int failures;
+    private volatile State state = State.CLOSED;
+    private volatile int failures;
     private long since; // when OPEN or HALF_OPEN began (ticker nanos)
 
     CircuitBreaker(Ticker ticker, int threshold, Duration openDuration) {
@@ -36,7 +37,11 @@ final class CircuitBreaker {
     }
 
     /** Whether a call may go to Redis now. */
-    synchronized boolean tryAcquire() {
+    boolean tryAcquire() {
+        return state == State.CLOSED || tryAcquireSlow();
+    }
+
+    private synchronized boolean tryAcquireSlow() {
         switch (state) {
             case CLOSED:
                 return true;
@@ -54,9 +59,14 @@ final class CircuitBreaker {
         }
     }
 
-    synchronized void onSuccess() {
-        state = State.CLOSED;
-        failures = 0;
+    void onSuccess() {
+        if (state == State.CLOSED && failures == 0) {
+            return;
+        }
+        synchronized (this) {
+            state = State.CLOSED;
+            failures = 0;
+        }
     }
 
     synchronized void onFailure() {
@@ -68,7 +78,7 @@ final class CircuitBreaker {
         }
     }
 
-    synchronized State state() {
+    State state() {
         return state;
     }
 

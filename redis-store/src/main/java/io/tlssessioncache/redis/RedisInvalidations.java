@@ -2,23 +2,18 @@ package io.tlssessioncache.redis;
 
 import io.lettuce.core.RedisChannelHandler;
 import io.lettuce.core.RedisConnectionStateListener;
-import io.lettuce.core.ScriptOutputType;
 import io.lettuce.core.cluster.api.async.RedisClusterAsyncCommands;
 import io.lettuce.core.pubsub.RedisPubSubAdapter;
 import io.lettuce.core.pubsub.StatefulRedisPubSubConnection;
 import io.tlssessioncache.core.NearCacheSessionStore;
 import io.tlssessioncache.core.Revocation;
 import io.tlssessioncache.core.RevocationWatermarks;
-import io.tlssessioncache.core.SessionId;
 import io.tlssessioncache.core.SessionKey;
 import java.net.SocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
-import java.time.Instant;
-import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
-import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
@@ -52,26 +47,16 @@ import org.slf4j.LoggerFactory;
  * script keeps the maximum atomically; one key, so fine on a Cluster), loaded at start and on every
  * resubscribe, and published so every server applies them at once.
  *
- * <p><b>Messages</b> (UTF-8): {@code k <64 hex id> <namespace>}, {@code r <Revocation.encode()>},
- * {@code a}. Anything else is ignored: the channel is as trusted as Redis itself (whoever can
+ * <p><b>Messages</b> (UTF-8, encoded and parsed by {@link InvalidationPublisher}, which is also
+ * the publishing API for processes that must not subscribe): {@code k <64 hex id> <namespace>},
+ * {@code r <Revocation.encode()>}, {@code a}. Anything else is ignored: the channel is as trusted as Redis itself (whoever can
  * publish can also delete), but a malformed message only costs a log line at debug level.
  */
 public final class RedisInvalidations implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(RedisInvalidations.class);
 
-    // Keeps the later watermark: a revocation is never lowered by an older or concurrent one.
-    private static final String MAX_SCRIPT = """
-            local cur = redis.call('HGET', KEYS[1], ARGV[1])
-            if (not cur) or tonumber(cur) < tonumber(ARGV[2]) then
-              redis.call('HSET', KEYS[1], ARGV[1], ARGV[2])
-              return 1
-            end
-            return 0
-            """;
-
-    private final RedisClusterAsyncCommands<byte[], byte[]> commands;
+    private final InvalidationPublisher publisher;
     private final byte[] channel;
-    private final byte[] revocationsKey;
     private final String prefix;
 
     private StatefulRedisPubSubConnection<byte[], byte[]> pubSub;
@@ -79,36 +64,36 @@ public final class RedisInvalidations implements AutoCloseable {
     private RevocationWatermarks watermarks;
     private final AtomicLong subscribedEvents = new AtomicLong();
     private final AtomicLong connectedEvents = new AtomicLong();
+    private final AtomicLong ownResubscribes = new AtomicLong();
     private final CompletableFuture<Void> firstSubscription = new CompletableFuture<>();
     private volatile boolean closed;
 
     RedisInvalidations(RedisClusterAsyncCommands<byte[], byte[]> commands, String prefix) {
-        this.commands = Objects.requireNonNull(commands, "commands");
+        this.publisher = new InvalidationPublisher(Objects.requireNonNull(commands, "commands"), prefix);
         this.prefix = prefix;
         this.channel = channelName(prefix).getBytes(StandardCharsets.UTF_8);
-        this.revocationsKey = (prefix + ":revocations").getBytes(StandardCharsets.UTF_8);
     }
 
-    /** {@code <prefix>:invalidate}. */
+    /** {@code <prefix>:invalidate} (see {@link InvalidationPublisher#channelName}). */
     public static String channelName(String prefix) {
-        return prefix + ":invalidate";
+        return InvalidationPublisher.channelName(prefix);
     }
 
-    /** {@code <prefix>:revocations}. */
+    /** {@code <prefix>:revocations} (see {@link InvalidationPublisher#revocationsKeyName}). */
     public static String revocationsKeyName(String prefix) {
-        return prefix + ":revocations";
+        return InvalidationPublisher.revocationsKeyName(prefix);
     }
 
     // ---------------------------------------------------------------- publishing (any process)
 
     /** Tells every server to drop {@code key} from its near-cache. Completes when Redis accepted it. */
     public CompletionStage<Void> publishKey(SessionKey key) {
-        return publish("k " + key.id().toHex() + " " + key.namespace());
+        return publisher.publishKey(key);
     }
 
     /** Tells every server to drop its whole near-cache (e.g. after an operator deleted entries in bulk). */
     public CompletionStage<Void> publishAll() {
-        return publish("a");
+        return publisher.publishAll();
     }
 
     /**
@@ -117,21 +102,12 @@ public final class RedisInvalidations implements AutoCloseable {
      * reconnects later loads it.
      */
     public CompletionStage<Void> publishRevocation(Revocation r) {
-        Objects.requireNonNull(r, "r");
-        long millis = ceilMillis(r.createdBefore());
-        byte[] field = (r.scope().name() + " " + r.value()).getBytes(StandardCharsets.UTF_8);
-        return commands.<Long>eval(MAX_SCRIPT, ScriptOutputType.INTEGER, new byte[][] {revocationsKey},
-                        field, Long.toString(millis).getBytes(StandardCharsets.UTF_8))
-                .thenCompose(changed -> publish("r " + r.encode()));
+        return publisher.publishRevocation(r);
     }
 
     /** The watermarks stored in Redis. Unparseable fields are skipped (and logged). */
     public CompletionStage<List<Revocation>> loadRevocations() {
-        return commands.hgetall(revocationsKey).thenApply(RedisInvalidations::parseRevocations);
-    }
-
-    private CompletionStage<Void> publish(String message) {
-        return commands.publish(channel, message.getBytes(StandardCharsets.UTF_8)).thenApply(n -> null);
+        return publisher.loadRevocations();
     }
 
     // ---------------------------------------------------------------- subscribing (servers)
@@ -152,8 +128,9 @@ public final class RedisInvalidations implements AutoCloseable {
         try {
             firstSubscription.get(wait.toMillis(), TimeUnit.MILLISECONDS);
         } catch (Exception e) {
-            throw new IllegalStateException("no subscription to " + channelName(prefix) + " within " + wait
-                    + ": " + e.getClass().getSimpleName(), e);
+            throw new IllegalStateException("no subscription to " + channelName(prefix) + " (or no revocation"
+                    + " watermarks loaded from " + revocationsKeyName(prefix) + ") within " + wait + ": "
+                    + e.getClass().getSimpleName(), e);
         }
     }
 
@@ -185,6 +162,7 @@ public final class RedisInvalidations implements AutoCloseable {
             CompletableFuture.delayedExecutor(1, TimeUnit.SECONDS).execute(() -> {
                 if (!closed && subscribedEvents.get() == subscribedBefore && pubSub.isOpen()) {
                     LOG.info("re-subscribing to {} after a reconnect", channelName(prefix));
+                    ownResubscribes.incrementAndGet();
                     pubSub.async().subscribe(channel);
                 }
             });
@@ -227,15 +205,11 @@ public final class RedisInvalidations implements AutoCloseable {
 
     private void onMessage(byte[] raw) {
         try {
-            String m = new String(raw, StandardCharsets.UTF_8);
-            if (m.startsWith("k ") && m.length() > 2 + 64 + 1 && m.charAt(66) == ' ') {
-                nearCache.invalidate(new SessionKey(m.substring(67), SessionId.fromHex(m.substring(2, 66))));
-            } else if (m.startsWith("r ")) {
-                applyWatermark(Revocation.decode(m.substring(2)));
-            } else if (m.equals("a")) {
-                nearCache.invalidateAll();
-            } else {
-                LOG.debug("ignored an unknown message on {}", channelName(prefix));
+            switch (InvalidationPublisher.parse(raw)) {
+                case InvalidationPublisher.Message.Key k -> nearCache.invalidate(k.key());
+                case InvalidationPublisher.Message.Revoke r -> applyWatermark(r.revocation());
+                case InvalidationPublisher.Message.All a -> nearCache.invalidateAll();
+                case null -> LOG.debug("ignored an unknown message on {}", channelName(prefix));
             }
         } catch (RuntimeException e) {
             LOG.debug("ignored a malformed message on {}: {}", channelName(prefix), e.getMessage());
@@ -251,31 +225,14 @@ public final class RedisInvalidations implements AutoCloseable {
         }
     }
 
-    private static List<Revocation> parseRevocations(Map<byte[], byte[]> hash) {
-        List<Revocation> out = new ArrayList<>(hash.size());
-        for (Map.Entry<byte[], byte[]> e : hash.entrySet()) {
-            try {
-                String field = new String(e.getKey(), StandardCharsets.UTF_8);
-                int sp = field.indexOf(' ');
-                Revocation.Scope scope = Revocation.Scope.valueOf(field.substring(0, sp));
-                long millis = Long.parseLong(new String(e.getValue(), StandardCharsets.UTF_8));
-                out.add(new Revocation(scope, field.substring(sp + 1), Instant.ofEpochMilli(millis)));
-            } catch (RuntimeException bad) {
-                LOG.warn("skipped an unparseable revocation watermark: {}", bad.getMessage());
-            }
-        }
-        return out;
-    }
-
-    // Records have millisecond precision; rounding up keeps every record the watermark covered covered.
-    private static long ceilMillis(Instant t) {
-        long ms = t.toEpochMilli();
-        return Instant.ofEpochMilli(ms).equals(t) ? ms : ms + 1;
-    }
-
     /** How many times the channel was (re)subscribed: 1 after start, +1 per reconnect. */
     long subscriptions() {
         return subscribedEvents.get();
+    }
+
+    /** How many times this class had to re-subscribe itself because Lettuce had not (tests expect 0). */
+    long ownResubscribes() {
+        return ownResubscribes.get();
     }
 
     @Override

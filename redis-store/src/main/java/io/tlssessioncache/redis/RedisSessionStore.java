@@ -125,15 +125,23 @@ public final class RedisSessionStore implements io.tlssessioncache.core.SessionS
         if (!breaker.tryAcquire()) {
             return CompletableFuture.completedFuture(Optional.empty());
         }
-        return call(() -> commands.getdel(redisKey(key)), deadlineNanos)
-                .handle((blob, e) -> {
-                    if (e == null && blob != null) {
-                        // Only a take that deleted something can have left stale copies elsewhere;
-                        // announcing misses too would let random ids amplify into broadcasts.
-                        announce(key);
-                    }
-                    return answer("take", key, blob, e);
-                });
+        CompletableFuture<byte[]> getdel;
+        try {
+            getdel = commands.getdel(redisKey(key)).toCompletableFuture();
+        } catch (RuntimeException e) {
+            getdel = CompletableFuture.failedFuture(e);
+        }
+        // Announce on Redis's answer, not the deadline's: a GETDEL that deleted something after the
+        // caller gave up has still made other near-caches' copies stale. Only a take that deleted
+        // something can have; announcing misses too would let random ids amplify into broadcasts.
+        getdel.thenAccept(blob -> {
+            if (blob != null) {
+                announce(key);
+            }
+        });
+        return getdel.thenApply(v -> v)
+                .orTimeout(deadlineNanos, TimeUnit.NANOSECONDS)
+                .handle((blob, e) -> answer("take", key, blob, e));
     }
 
     @Override

@@ -40,7 +40,8 @@ import org.slf4j.LoggerFactory;
  *
  * <p>URIs:
  * <ul>
- *   <li>{@code redis://[user:password@]host[:port][/db]} and {@code rediss://...} (TLS): one server;</li>
+ *   <li>{@code redis://[user:password@]host[:port][/db]} and {@code rediss://...} (TLS): one server;
+ *       {@code redis-socket:///path/to/socket}: one server on a Unix socket;</li>
  *   <li>{@code redis-sentinel://[user:password@]host[:port][,host[:port]...][/db]?sentinelMasterId=NAME}
  *       (and {@code rediss-sentinel://}): Lettuce's Sentinel form;</li>
  *   <li>{@code redis-cluster://[user:password@]host:port[,host:port...]} and
@@ -158,23 +159,28 @@ public final class RedisSessionStores {
     }
 
     private static ClientOptions clientOptions(RedisStoreOptions o) {
-        return ClientOptions.builder()
-                .autoReconnect(true)
+        ClientOptions.Builder b = ClientOptions.builder();
+        common(b, o);
+        return b.build();
+    }
+
+    /** What standalone and cluster connections share (Lettuce's builders change themselves and return this). */
+    private static void common(ClientOptions.Builder b, RedisStoreOptions o) {
+        if (o.sslOptions() != null) {
+            b.sslOptions(o.sslOptions());
+        }
+        b.autoReconnect(true)
                 // Fail at once while disconnected instead of queueing: a lookup then misses at once.
                 .disconnectedBehavior(ClientOptions.DisconnectedBehavior.REJECT_COMMANDS)
                 .requestQueueSize(o.requestQueueSize())
                 .timeoutOptions(TimeoutOptions.enabled(o.commandTimeout()))
-                .socketOptions(SocketOptions.builder().connectTimeout(o.connectTimeout()).keepAlive(true).build())
-                .build();
+                .socketOptions(SocketOptions.builder().connectTimeout(o.connectTimeout()).keepAlive(true).build());
     }
 
     private static ClusterClientOptions clusterOptions(RedisStoreOptions o) {
-        return ClusterClientOptions.builder()
-                .autoReconnect(true)
-                .disconnectedBehavior(ClientOptions.DisconnectedBehavior.REJECT_COMMANDS)
-                .requestQueueSize(o.requestQueueSize())
-                .timeoutOptions(TimeoutOptions.enabled(o.commandTimeout()))
-                .socketOptions(SocketOptions.builder().connectTimeout(o.connectTimeout()).keepAlive(true).build())
+        ClusterClientOptions.Builder b = ClusterClientOptions.builder();
+        common(b, o);
+        return b
                 .topologyRefreshOptions(ClusterTopologyRefreshOptions.builder()
                         .enablePeriodicRefresh(Duration.ofSeconds(10))
                         // MOVED, persistent reconnects, ...: a failover is noticed within about a second.
@@ -188,11 +194,24 @@ public final class RedisSessionStores {
                 .build();
     }
 
-    /** What a URI names: one Lettuce URI (standalone or Sentinel) or the seed nodes of a cluster. */
-    record Target(boolean cluster, List<RedisURI> uris) {
+    /**
+     * What a URI names: one Lettuce URI (standalone, Unix socket or Sentinel) or the seed nodes of a
+     * cluster ({@code cluster == true}).
+     */
+    public record Target(boolean cluster, List<RedisURI> uris) {
+        public Target {
+            uris = List.copyOf(uris);
+        }
     }
 
-    /** Parses and validates {@code uri}; {@link IllegalArgumentException} with a clear, password-free message. */
+    /**
+     * Parses and validates {@code uri} exactly as {@link #open} does, for tools that open their own
+     * Lettuce connections (admin CLI); {@link IllegalArgumentException} with a clear, password-free message.
+     */
+    public static Target parseUri(String uri) {
+        return parse(uri);
+    }
+
     static Target parse(String uri) {
         if (uri == null || uri.isBlank()) {
             throw new IllegalArgumentException("Redis URI is empty");
@@ -200,7 +219,7 @@ public final class RedisSessionStores {
         int sep = uri.indexOf("://");
         String scheme = sep < 0 ? "" : uri.substring(0, sep).toLowerCase(Locale.ROOT);
         switch (scheme) {
-            case "redis", "rediss", "redis-sentinel", "rediss-sentinel" -> {
+            case "redis", "rediss", "redis-socket", "redis-sentinel", "rediss-sentinel" -> {
                 return new Target(false, List.of(lettuceUri(uri)));
             }
             case "redis-cluster", "rediss-cluster" -> {
@@ -228,15 +247,17 @@ public final class RedisSessionStores {
     }
 
     private static RedisURI lettuceUri(String s) {
+        RedisURI u;
         try {
-            RedisURI u = RedisURI.create(s);
-            if (u.getHost() == null && u.getSentinels().isEmpty() && u.getSocket() == null) {
-                throw new IllegalArgumentException("no host");
-            }
-            return u;
+            u = RedisURI.create(s);
         } catch (RuntimeException e) {
+            // The class name only: Lettuce's message may quote the URI, password included.
             throw new IllegalArgumentException("invalid Redis URI " + redact(s) + ": " + e.getClass().getSimpleName());
         }
+        if (u.getHost() == null && u.getSentinels().isEmpty() && u.getSocket() == null) {
+            throw new IllegalArgumentException("invalid Redis URI " + redact(s) + ": no host");
+        }
+        return u;
     }
 
     private static int indexOfAny(String s, char a, char b) {
@@ -245,8 +266,8 @@ public final class RedisSessionStores {
         return i < 0 ? j : j < 0 ? i : Math.min(i, j);
     }
 
-    /** The URI with any user info replaced by {@code ***}: safe to log. */
-    static String redact(String uri) {
+    /** The URI with any user info replaced by {@code ***}: safe to log and print. */
+    public static String redact(String uri) {
         if (uri == null) {
             return "null";
         }

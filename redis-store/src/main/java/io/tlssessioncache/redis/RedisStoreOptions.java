@@ -1,6 +1,7 @@
 package io.tlssessioncache.redis;
 
 import com.github.benmanes.caffeine.cache.Ticker;
+import io.lettuce.core.SslOptions;
 import io.tlssessioncache.core.NearCacheSessionStore;
 import io.tlssessioncache.core.SealingKeyRing;
 import io.tlssessioncache.core.SessionCacheMetrics;
@@ -41,6 +42,7 @@ public final class RedisStoreOptions {
     private final int requestQueueSize;
     private final Duration maxReconnectDelay;
     private final Duration connectTimeout;
+    private final SslOptions sslOptions;
     private final Clock clock;
     private final Ticker ticker;
 
@@ -57,6 +59,7 @@ public final class RedisStoreOptions {
         this.requestQueueSize = b.requestQueueSize;
         this.maxReconnectDelay = b.maxReconnectDelay;
         this.connectTimeout = b.connectTimeout;
+        this.sslOptions = b.sslOptions;
         this.clock = b.clock;
         this.ticker = b.ticker;
     }
@@ -85,6 +88,7 @@ public final class RedisStoreOptions {
         b.requestQueueSize = requestQueueSize;
         b.maxReconnectDelay = maxReconnectDelay;
         b.connectTimeout = connectTimeout;
+        b.sslOptions = sslOptions;
         b.clock = clock;
         b.ticker = ticker;
         return b;
@@ -140,12 +144,32 @@ public final class RedisStoreOptions {
         return connectTimeout;
     }
 
+    /** Lettuce TLS settings for {@code rediss://} URIs, or {@code null} for Lettuce's defaults (the JDK trust store). */
+    public SslOptions sslOptions() {
+        return sslOptions;
+    }
+
     public Clock clock() {
         return clock;
     }
 
     public Ticker ticker() {
         return ticker;
+    }
+
+    /**
+     * Returns {@code prefix} if it is a valid key prefix: 1 to 64 characters of letters, digits,
+     * {@code - _ .} (so ACL patterns like {@code ~tls-session:*} can confine a user to it); for every
+     * tool that names the store's keys (the admin tools).
+     *
+     * @throws IllegalArgumentException otherwise
+     */
+    public static String checkKeyPrefix(String prefix) {
+        Objects.requireNonNull(prefix, "prefix");
+        if (!prefix.matches("[A-Za-z0-9._-]{1,64}")) {
+            throw new IllegalArgumentException("key prefix must be 1 to 64 of [A-Za-z0-9._-]");
+        }
+        return prefix;
     }
 
     /** Settings only; the key ring shows its key ids, never key material. */
@@ -171,6 +195,7 @@ public final class RedisStoreOptions {
         private int requestQueueSize = DEFAULT_REQUEST_QUEUE_SIZE;
         private Duration maxReconnectDelay = DEFAULT_MAX_RECONNECT_DELAY;
         private Duration connectTimeout = Duration.ofSeconds(2);
+        private SslOptions sslOptions;
         private Clock clock = Clock.systemUTC();
         private Ticker ticker = Ticker.systemTicker();
 
@@ -183,11 +208,7 @@ public final class RedisStoreOptions {
          * {@code ~tls-session:*} can confine a user to it.
          */
         public Builder keyPrefix(String prefix) {
-            Objects.requireNonNull(prefix, "prefix");
-            if (!prefix.matches("[A-Za-z0-9._-]{1,64}")) {
-                throw new IllegalArgumentException("key prefix must be 1 to 64 of [A-Za-z0-9._-]");
-            }
-            this.keyPrefix = prefix;
+            this.keyPrefix = checkKeyPrefix(prefix);
             return this;
         }
 
@@ -262,6 +283,16 @@ public final class RedisStoreOptions {
         /** TCP connect timeout (default 2 s). */
         public Builder connectTimeout(Duration d) {
             this.connectTimeout = positive(d, "connectTimeout");
+            return this;
+        }
+
+        /**
+         * TLS settings for {@code rediss://} URIs: e.g. {@code SslOptions.builder().trustManager(caPemFile)}
+         * for a private CA, {@code .keyManager(certChain, key, null)} for client certificates. Default:
+         * Lettuce's (the JDK's default trust store, host name verification on).
+         */
+        public Builder sslOptions(SslOptions options) {
+            this.sslOptions = options;
             return this;
         }
 

@@ -9,6 +9,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.lettuce.core.RedisCommandExecutionException;
+import io.lettuce.core.SslOptions;
 import io.tlssessioncache.core.Revocation;
 import io.tlssessioncache.core.SessionRecord;
 import java.util.Optional;
@@ -17,7 +18,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
-/** A least-privilege ACL user is enough for everything the store does; Sentinel URIs work. */
+/** A least-privilege ACL user is enough for everything the store does; TLS and Sentinel URIs work. */
 @Timeout(60)
 class AclAndSentinelTest {
     @RegisterExtension
@@ -61,6 +62,26 @@ class AclAndSentinelTest {
             assertThrows(RedisCommandExecutionException.class, () -> raw.set("other-app:key", new byte[] {1}));
             assertThrows(RedisCommandExecutionException.class, () -> raw.commands().flushall());
         }
+    }
+
+    @Test
+    void redissWithAPrivateCa() {
+        RedisServer server = REDIS.startTls();
+        String uri = "rediss://127.0.0.1:" + server.port();
+        RedisStoreOptions trusting = StoreFixtures.options(new CountingMetrics())
+                .sslOptions(SslOptions.builder().trustManager(server.caCertificate().toFile()).build()).build();
+        RedisNearCache x = fixtures.open(uri, trusting);
+        RedisNearCache y = fixtures.open(uri, trusting);
+        SessionRecord r = fresh(namespace());
+        await(x.store().put(r));
+        assertEquals(Optional.of(r), await(y.store().get(r.key())));
+        assertEquals(Optional.of(r), await(x.store().take(r.key())));
+        InvalidationTest.waitFor(() -> y.store().getIfPresent(r.key()).isEmpty(), "pub/sub over TLS");
+
+        // Without the CA the server's certificate is not trusted: a clear error at start.
+        IllegalStateException e = assertThrows(IllegalStateException.class, () -> RedisSessionStores.open(uri,
+                StoreFixtures.options(new CountingMetrics()).connectTimeout(java.time.Duration.ofSeconds(1)).build()));
+        assertTrue(e.getMessage().contains("127.0.0.1"), e.getMessage());
     }
 
     @Test

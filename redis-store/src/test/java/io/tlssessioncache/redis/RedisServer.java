@@ -39,13 +39,15 @@ public final class RedisServer implements AutoCloseable {
     private final Path dir;
     private final int port;
     private final List<String> command;
+    private final boolean tls;
     private volatile Process process;
 
-    private RedisServer(String name, Path dir, int port, List<String> command) {
+    private RedisServer(String name, Path dir, int port, List<String> command, boolean tls) {
         this.name = name;
         this.dir = dir;
         this.port = port;
         this.command = List.copyOf(command);
+        this.tls = tls;
     }
 
     /** Starts a plain server on a free port; {@code extraArgs} are appended to the command line. */
@@ -61,9 +63,58 @@ public final class RedisServer implements AutoCloseable {
                 "--save", "", "--appendonly", "no", "--dir", nodeDir.toString(),
                 "--repl-diskless-sync-delay", "0", "--loglevel", "warning"));
         cmd.addAll(List.of(extraArgs));
-        RedisServer s = new RedisServer("redis-" + port, nodeDir, port, cmd);
+        RedisServer s = new RedisServer("redis-" + port, nodeDir, port, cmd, false);
         s.launch();
         return s;
+    }
+
+    /**
+     * Starts a TLS-only server ({@code --port 0 --tls-port P}) with a fresh test CA and a server
+     * certificate for 127.0.0.1 (made with the {@code openssl} CLI); {@link #caCertificate()} is the CA.
+     */
+    public static RedisServer startTls(Path dir) {
+        int port = freePort(false);
+        Path nodeDir = mkdirs(dir.resolve("redis-tls-" + port));
+        String d = nodeDir.toString();
+        run(nodeDir, "openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes",
+                "-keyout", d + "/ca.key", "-out", d + "/ca.crt", "-days", "1", "-subj", "/CN=redis-test-ca");
+        run(nodeDir, "openssl", "req", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes",
+                "-keyout", d + "/server.key", "-out", d + "/server.csr", "-subj", "/CN=127.0.0.1");
+        try {
+            Files.writeString(nodeDir.resolve("ext.cnf"), "subjectAltName=IP:127.0.0.1,DNS:localhost\n");
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        run(nodeDir, "openssl", "x509", "-req", "-in", d + "/server.csr", "-CA", d + "/ca.crt", "-CAkey", d + "/ca.key",
+                "-CAcreateserial", "-out", d + "/server.crt", "-days", "1", "-extfile", d + "/ext.cnf");
+        List<String> cmd = List.of(RedisServers.redisServerBinary(), "--port", "0", "--tls-port", Integer.toString(port),
+                "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--dir", d,
+                "--tls-cert-file", d + "/server.crt", "--tls-key-file", d + "/server.key",
+                "--tls-ca-cert-file", d + "/ca.crt", "--tls-auth-clients", "no", "--loglevel", "warning");
+        RedisServer s = new RedisServer("redis-tls-" + port, nodeDir, port, cmd, true);
+        s.launch();
+        return s;
+    }
+
+    /** The CA that signed a {@link #startTls} server's certificate (PEM). */
+    public Path caCertificate() {
+        return dir.resolve("ca.crt");
+    }
+
+    private static void run(Path dir, String... cmd) {
+        try {
+            Process p = new ProcessBuilder(cmd).directory(dir.toFile()).redirectErrorStream(true)
+                    .redirectOutput(ProcessBuilder.Redirect.appendTo(dir.resolve("openssl.log").toFile())).start();
+            if (!p.waitFor(30, TimeUnit.SECONDS) || p.exitValue() != 0) {
+                p.destroyForcibly();
+                throw new IllegalStateException("failed: " + String.join(" ", cmd) + " (see " + dir.resolve("openssl.log") + ")");
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
     }
 
     /** Starts a sentinel monitoring {@code masterName} at {@code master} with quorum 1. */
@@ -85,7 +136,7 @@ public final class RedisServer implements AutoCloseable {
             throw new UncheckedIOException(e);
         }
         RedisServer s = new RedisServer("sentinel-" + port, nodeDir, port,
-                List.of(RedisServers.redisServerBinary(), conf.toString(), "--sentinel"));
+                List.of(RedisServers.redisServerBinary(), conf.toString(), "--sentinel"), false);
         s.launch();
         return s;
     }
@@ -180,7 +231,10 @@ public final class RedisServer implements AutoCloseable {
         return RedisServers.cli(port, args);
     }
 
-    /** Sends PING over a raw socket until +PONG (or a -LOADING/-NOAUTH error, which is alive too). */
+    /**
+     * Sends PING over a raw socket until +PONG (or a -LOADING/-NOAUTH error, which is alive too);
+     * a TLS port only has to accept the TCP connection.
+     */
     private void awaitPing(Duration max) {
         long deadline = System.nanoTime() + max.toNanos();
         while (true) {
@@ -200,6 +254,9 @@ public final class RedisServer implements AutoCloseable {
     private boolean ping() {
         try (Socket s = new Socket()) {
             s.connect(new InetSocketAddress(InetAddress.getLoopbackAddress(), port), 500);
+            if (tls) {
+                return true;
+            }
             s.setSoTimeout(500);
             OutputStream out = s.getOutputStream();
             out.write("PING\r\n".getBytes(StandardCharsets.US_ASCII));

@@ -146,6 +146,13 @@ public final class RedisServers implements BeforeAllCallback, AfterAllCallback {
         return s;
     }
 
+    /** A TLS-only server with its own test CA ({@link RedisServer#caCertificate()}), stopped after the class. */
+    public RedisServer startTls() {
+        RedisServer s = RedisServer.startTls(dir);
+        extra.add(s);
+        return s;
+    }
+
     /** A sentinel monitoring {@code master} as {@code masterName}, stopped after the class. */
     public RedisServer startSentinel(String masterName, RedisServer master) {
         RedisServer s = RedisServer.startSentinel(dir, masterName, master);

@@ -28,6 +28,7 @@ class RedisSessionStoresTest {
         assertEquals("pw", new String(credentials.getPassword()));
         assertFalse(u.isSsl());
         assertTrue(RedisSessionStores.parse("rediss://h:6379").uris().getFirst().isSsl());
+        assertEquals("/run/redis.sock", RedisSessionStores.parseUri("redis-socket:///run/redis.sock").uris().getFirst().getSocket());
     }
 
     @Test

@@ -19,9 +19,13 @@ public final class StoreFixtures implements AutoCloseable {
 
     private final List<AutoCloseable> open = new ArrayList<>();
 
-    /** Options with the shared ring and {@code metrics}. */
+    /**
+     * Options with the shared ring, {@code metrics} and a generous 2 s lookup deadline: most tests are
+     * about semantics, and a cold JVM on a loaded 2-core machine can exceed the 50 ms default. Tests
+     * of the deadline itself set {@link RedisStoreOptions#DEFAULT_LOOKUP_DEADLINE} again.
+     */
     public static RedisStoreOptions.Builder options(CountingMetrics metrics) {
-        return RedisStoreOptions.builder().keyRing(RING).metrics(metrics);
+        return RedisStoreOptions.builder().keyRing(RING).metrics(metrics).lookupDeadline(Duration.ofSeconds(2));
     }
 
     /** Opens a near-cache over {@code uri}, closed with this fixture. */

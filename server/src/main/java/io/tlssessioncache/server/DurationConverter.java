@@ -12,7 +12,7 @@ import picocli.CommandLine;
  * {@code 2h}, {@code 1d}, or ISO-8601 ({@code PT2H}). A bare number is refused: a unit-less
  * "50" is too easy to mean milliseconds and get seconds.
  */
-final class DurationConverter implements CommandLine.ITypeConverter<Duration> {
+public final class DurationConverter implements CommandLine.ITypeConverter<Duration> {
 
     private static final Pattern SIMPLE = Pattern.compile("(\\d{1,12})\\s*(ms|s|m|h|d)");
 
@@ -21,7 +21,8 @@ final class DurationConverter implements CommandLine.ITypeConverter<Duration> {
         return parse(value);
     }
 
-    static Duration parse(String value) {
+    /** The duration {@code value} names; also for the admin commands' converters. */
+    public static Duration parse(String value) {
         String text = value.strip().toLowerCase(Locale.ROOT);
         Matcher m = SIMPLE.matcher(text);
         Duration result;

@@ -43,7 +43,7 @@ record HostPort(String host, int port) {
         return new HostPort(host, port);
     }
 
-    InetSocketAddress toUnresolvedSocketAddress() {
+    InetSocketAddress toSocketAddress() {
         return new InetSocketAddress(host, port);
     }
 

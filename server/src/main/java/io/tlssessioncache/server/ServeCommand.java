@@ -56,9 +56,10 @@ final class ServeCommand implements Callable<Integer> {
     @Option(names = "--key", paramLabel = "FILE", description = "PEM private key (PKCS#8 or traditional) of --cert.")
     Path key;
 
-    @Option(names = "--store", paramLabel = "STORE", converter = StoreSpec.Converter.class, defaultValue = "memory",
+    @Option(names = "--store", paramLabel = "STORE", converter = StoreSpec.Converter.class, defaultValue = "${env:TLS_SESSION_CACHE_STORE:-memory}",
             description = "Where sessions live: 'memory' (this process only) or a Redis URI shared by a fleet "
-                    + "(redis://, rediss://, redis-sentinel://, redis-cluster://). Default: ${DEFAULT-VALUE}.")
+                    + "(redis://, rediss://, redis-sentinel://, redis-cluster://). Default: the environment variable "
+                    + "TLS_SESSION_CACHE_STORE (keeps a Redis password out of the process arguments), else memory.")
     StoreSpec store;
 
     @Option(names = "--max-sessions", paramLabel = "N", defaultValue = "100000",
@@ -109,6 +110,12 @@ final class ServeCommand implements Callable<Integer> {
                     + "; without either, a key for this process only is generated (other servers cannot resume its sessions)."})
     Path sealingKeyFile;
 
+    @Option(names = "--metrics-listen", paramLabel = "HOST:PORT", converter = HostPort.Converter.class,
+            description = "Also serve the meters (lookups, hits, misses, rejections, store errors, lookup latency) "
+                    + "in Prometheus' text format at http://HOST:PORT/metrics, plain HTTP: bind it to an internal address. "
+                    + "Default: no metrics listener.")
+    HostPort metricsListen;
+
     @Override
     public Integer call() throws Exception {
         ServerSettings settings = settings();
@@ -131,6 +138,8 @@ final class ServeCommand implements Callable<Integer> {
         for (InetSocketAddress address : node.addresses()) {
             out.println("listening on " + HostPort.format(address));
         }
+        node.metricsAddress().ifPresent(address ->
+                out.println("metrics on http://" + HostPort.format(address) + "/metrics"));
         out.flush();
         node.awaitTermination();
         return 0;
@@ -197,7 +206,8 @@ final class ServeCommand implements Callable<Integer> {
                 contextName,
                 lookupDeadline,
                 Optional.ofNullable(keyPrefix),
-                Optional.ofNullable(sealingKeyFile));
+                Optional.ofNullable(sealingKeyFile),
+                Optional.ofNullable(metricsListen));
     }
 
     private static void requireReadable(CommandLine cl, String option, Path file) {

@@ -7,10 +7,15 @@ import io.netty.channel.EventLoopGroup;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.nio.NioIoHandler;
 import io.netty.channel.socket.nio.NioServerSocketChannel;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.tlssessioncache.core.MicrometerSessionCacheMetrics;
+import io.tlssessioncache.core.SessionCacheMetrics;
 import io.tlssessioncache.core.SessionStore;
 import java.net.InetSocketAddress;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -34,12 +39,17 @@ final class ServerNode implements AutoCloseable {
     private final List<ListenerTls> contexts;
     private final List<Channel> listeners;
     private final List<InetSocketAddress> addresses;
+    private final PrometheusMeterRegistry registry;
+    private final Optional<InetSocketAddress> metricsAddress;
     private final AtomicBoolean closed = new AtomicBoolean();
     private final CountDownLatch terminated = new CountDownLatch(1);
 
     private ServerNode(EventLoopGroup group, SessionStore store, GeneratedCertificate generated,
-                       ServerSettings.CertificateFiles certificate, List<ListenerTls> contexts, List<Channel> listeners) {
+                       ServerSettings.CertificateFiles certificate, List<ListenerTls> contexts, List<Channel> listeners,
+                       PrometheusMeterRegistry registry, Optional<Channel> metricsListener) {
         this.group = group;
+        this.registry = registry;
+        this.metricsAddress = metricsListener.map(c -> (InetSocketAddress) c.localAddress());
         this.certificate = certificate;
         this.store = store;
         this.generated = generated;
@@ -59,6 +69,9 @@ final class ServerNode implements AutoCloseable {
         EventLoopGroup group = null;
         List<ListenerTls> contexts = new ArrayList<>();
         List<Channel> listeners = new ArrayList<>();
+        // Always counted (cheap); exported only with --metrics-listen.
+        PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+        SessionCacheMetrics metrics = MicrometerSessionCacheMetrics.create(registry);
         try {
             ServerSettings.CertificateFiles certificate;
             if (settings.certificate().isPresent()) {
@@ -69,10 +82,10 @@ final class ServerNode implements AutoCloseable {
                 log.info("no --cert/--key given: using a generated self-signed certificate for localhost ({})",
                         generated.certificate());
             }
-            store = SessionStores.open(settings.store(), settings);
+            store = SessionStores.open(settings.store(), settings, metrics);
             group = new MultiThreadIoEventLoopGroup(NioIoHandler.newFactory());
             for (HostPort address : settings.listen()) {
-                ListenerTls tls = tlsProvider.newListener(settings, certificate, store, HttpsChannelInitializer.ALPN);
+                ListenerTls tls = tlsProvider.newListener(settings, certificate, store, HttpsChannelInitializer.ALPN, metrics);
                 contexts.add(tls);
                 Channel channel;
                 try {
@@ -81,7 +94,7 @@ final class ServerNode implements AutoCloseable {
                             .channel(NioServerSocketChannel.class)
                             .option(ChannelOption.SO_BACKLOG, 1024)
                             .childHandler(new HttpsChannelInitializer(tls))
-                            .bind(address.toUnresolvedSocketAddress())
+                            .bind(address.toSocketAddress())
                             .sync()
                             .channel();
                 } catch (Exception e) {
@@ -91,16 +104,44 @@ final class ServerNode implements AutoCloseable {
                 log.info("listener {} ready (store: {}, context: {})",
                         HostPort.format((InetSocketAddress) channel.localAddress()), settings.store(), settings.contextName());
             }
-            return new ServerNode(group, store, generated, certificate, contexts, listeners);
+            Optional<Channel> metricsListener = Optional.empty();
+            if (settings.metricsListen().isPresent()) {
+                HostPort address = settings.metricsListen().get();
+                Channel channel;
+                try {
+                    channel = new ServerBootstrap()
+                            .group(group)
+                            .channel(NioServerSocketChannel.class)
+                            .childHandler(new MetricsEndpoint(registry).initializer())
+                            .bind(address.toSocketAddress())
+                            .sync()
+                            .channel();
+                } catch (Exception e) {
+                    throw new ListenException("cannot listen on " + address + " (metrics): " + e.getMessage(), e);
+                }
+                // Not in `listeners` (those are the TLS ones); the group's shutdown closes it.
+                metricsListener = Optional.of(channel);
+            }
+            return new ServerNode(group, store, generated, certificate, contexts, listeners, registry, metricsListener);
         } catch (Throwable e) {
             shutdown(group, store, generated, contexts, listeners);
             throw e;
         }
     }
 
-    /** The bound address of each listener, in the order of {@link ServerSettings#listen()}. */
+    /** The bound address of each TLS listener, in the order of {@link ServerSettings#listen()}. */
     List<InetSocketAddress> addresses() {
         return addresses;
+    }
+
+    /** Where {@code GET /metrics} is served, if {@code --metrics-listen} was given. */
+    Optional<InetSocketAddress> metricsAddress() {
+        return metricsAddress;
+    }
+
+    /** The meters of this node (lookups, hits, misses, rejections, store errors, latency). */
+    PrometheusMeterRegistry registry() {
+        return registry;
     }
 
     /** The PEM certificate chain the listeners present (a generated one lives until {@link #close()}). */

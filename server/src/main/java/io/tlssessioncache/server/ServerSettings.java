@@ -22,6 +22,7 @@ import java.util.Optional;
  * @param lookupDeadline  how long a handshake waits for the store before going on without it
  * @param keyPrefix       Redis only: first part of every key
  * @param sealingKeyFile  Redis only: the key ring file sealing entries at rest
+ * @param metricsListen   where to serve the meters over plain HTTP ({@code GET /metrics}); empty: nowhere
  */
 record ServerSettings(
         List<HostPort> listen,
@@ -36,7 +37,8 @@ record ServerSettings(
         String contextName,
         Duration lookupDeadline,
         Optional<String> keyPrefix,
-        Optional<Path> sealingKeyFile) {
+        Optional<Path> sealingKeyFile,
+        Optional<HostPort> metricsListen) {
 
     ServerSettings {
         listen = List.copyOf(listen);
@@ -50,16 +52,10 @@ record ServerSettings(
         Objects.requireNonNull(lookupDeadline, "lookupDeadline");
         Objects.requireNonNull(keyPrefix, "keyPrefix");
         Objects.requireNonNull(sealingKeyFile, "sealingKeyFile");
+        Objects.requireNonNull(metricsListen, "metricsListen");
         if (listen.isEmpty()) {
             throw new IllegalArgumentException("at least one listen address");
         }
-    }
-
-    /** The defaults of {@code serve}, listening on the given addresses: handy for tests. */
-    static ServerSettings defaults(List<HostPort> listen) {
-        return new ServerSettings(listen, Optional.empty(), new StoreSpec.Memory(), 100_000,
-                Duration.ofHours(2), 2, List.of("TLSv1.2", "TLSv1.3"), ClientAuthMode.NONE,
-                Optional.empty(), "default", Duration.ofMillis(50), Optional.empty(), Optional.empty());
     }
 
     /** A certificate chain and its private key, both PEM files. */

@@ -2,6 +2,7 @@ package io.tlssessioncache.server;
 
 import io.tlssessioncache.core.InMemorySessionStore;
 import io.tlssessioncache.core.SealingKeyRing;
+import io.tlssessioncache.core.SessionCacheMetrics;
 import io.tlssessioncache.core.SessionStore;
 import io.tlssessioncache.redis.RedisSessionStores;
 import io.tlssessioncache.redis.RedisStoreOptions;
@@ -24,25 +25,26 @@ final class SessionStores {
      * @throws StoreOptionException  when the options do not fit the store (a usage error)
      * @throws IllegalStateException when the store cannot be reached now
      */
-    static SessionStore open(StoreSpec spec, ServerSettings settings) {
+    static SessionStore open(StoreSpec spec, ServerSettings settings, SessionCacheMetrics metrics) {
         return switch (spec) {
             case StoreSpec.Memory memory -> {
                 if (settings.keyPrefix().isPresent() || settings.sealingKeyFile().isPresent()) {
                     throw new StoreOptionException("--key-prefix and --sealing-key-file are only used with a Redis --store");
                 }
-                yield InMemorySessionStore.builder().maximumSize(settings.maxSessions()).build();
+                yield InMemorySessionStore.builder().maximumSize(settings.maxSessions()).metrics(metrics).build();
             }
-            case StoreSpec.Redis redis -> RedisSessionStores.create(redis.uri(), redisOptions(settings));
+            case StoreSpec.Redis redis -> RedisSessionStores.create(redis.uri(), redisOptions(settings, metrics));
         };
     }
 
-    private static RedisStoreOptions redisOptions(ServerSettings settings) {
+    private static RedisStoreOptions redisOptions(ServerSettings settings, SessionCacheMetrics metrics) {
         try {
             RedisStoreOptions.Builder options = RedisStoreOptions.builder()
                     .lookupDeadline(settings.lookupDeadline())
                     // A command may take longer than a lookup waits for it, never less.
                     .commandTimeout(max(RedisStoreOptions.DEFAULT_COMMAND_TIMEOUT, settings.lookupDeadline()))
-                    .nearCacheMaximumSize(settings.maxSessions());
+                    .nearCacheMaximumSize(settings.maxSessions())
+                    .metrics(metrics);
             settings.keyPrefix().ifPresent(options::keyPrefix);
             if (settings.sealingKeyFile().isPresent()) {
                 options.keyRing(SealingKeyRing.fromFile(settings.sealingKeyFile().get()));

@@ -1,6 +1,7 @@
 package io.tlssessioncache.server;
 
 import io.netty.handler.ssl.ApplicationProtocolConfig;
+import io.tlssessioncache.core.SessionCacheMetrics;
 import io.tlssessioncache.core.SessionStore;
 
 /** Makes the TLS context of each listener. */
@@ -13,7 +14,8 @@ interface TlsProvider {
      * @param certificate the certificate and key files (given or generated)
      * @param store       the session store every listener shares
      * @param alpn        the application protocols to offer
+     * @param metrics     where the engine and the ClientHello lookup count what they do
      */
     ListenerTls newListener(ServerSettings settings, ServerSettings.CertificateFiles certificate,
-                            SessionStore store, ApplicationProtocolConfig alpn) throws Exception;
+                            SessionStore store, ApplicationProtocolConfig alpn, SessionCacheMetrics metrics) throws Exception;
 }

@@ -17,6 +17,12 @@ import java.util.concurrent.TimeUnit;
 /** Real TLS clients run as processes: {@code openssl s_client} and {@code curl}. */
 final class Clients {
 
+    /**
+     * Runs each task on a thread of its own: readers block for a process's whole life, and the
+     * common pool has a single thread on a 2-core machine.
+     */
+    static final java.util.concurrent.Executor OWN_THREAD = task -> Thread.ofPlatform().daemon().start(task);
+
     private Clients() {
     }
 
@@ -53,8 +59,15 @@ final class Clients {
      * also makes sure TLS 1.3 tickets, sent after the handshake, have arrived before -sess_out).
      */
     static SClientResult sClient(InetSocketAddress server, String protocolFlag, Path sessOut, Path sessIn) {
+        return sClient(server, protocolFlag, sessOut, sessIn, List.of());
+    }
+
+    /** As above, with extra s_client arguments (e.g. {@code -cert}/{@code -key}). */
+    static SClientResult sClient(InetSocketAddress server, String protocolFlag, Path sessOut, Path sessIn,
+                                 List<String> extra) {
         List<String> command = new ArrayList<>(List.of("openssl", "s_client",
                 "-connect", HostPort.format(server), "-servername", "localhost", protocolFlag, "-ign_eof"));
+        command.addAll(extra);
         if (sessOut != null) {
             command.addAll(List.of("-sess_out", sessOut.toString()));
         }
@@ -71,6 +84,15 @@ final class Clients {
                 "https://" + HostPort.format(server) + path), null, 20);
     }
 
+    /** As {@link #curl}, with extra curl arguments before the URL. */
+    static String curl(InetSocketAddress server, String versionFlag, String path, List<String> extra) {
+        List<String> command = new ArrayList<>(List.of("curl", "-sS", "-k", versionFlag, "--max-time", "10",
+                "-w", "\nhttp_version=%{http_version} status=%{http_code}\n"));
+        command.addAll(extra);
+        command.add("https://" + HostPort.format(server) + path);
+        return run(command, null, 20);
+    }
+
     /** Runs a process to completion (killed after {@code timeoutSeconds}) and returns stdout+stderr. */
     static String run(List<String> command, String stdin, int timeoutSeconds) {
         Process process;
@@ -80,7 +102,7 @@ final class Clients {
             throw new UncheckedIOException("cannot run " + command.getFirst(), e);
         }
         try {
-            CompletableFuture<String> output = CompletableFuture.supplyAsync(() -> readAll(process.getInputStream()));
+            CompletableFuture<String> output = CompletableFuture.supplyAsync(() -> readAll(process.getInputStream()), OWN_THREAD);
             try (var in = process.getOutputStream()) {
                 if (stdin != null) {
                     in.write(stdin.getBytes(StandardCharsets.US_ASCII));
@@ -97,13 +119,14 @@ final class Clients {
         }
     }
 
+    /** Everything until end of stream, or until the stream broke (what was read so far). */
     static String readAll(InputStream in) {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
         try {
-            ByteArrayOutputStream out = new ByteArrayOutputStream();
             in.transferTo(out);
-            return out.toString(StandardCharsets.UTF_8);
         } catch (IOException e) {
-            return "";
+            // Keep what arrived.
         }
+        return out.toString(StandardCharsets.UTF_8);
     }
 }

@@ -127,6 +127,18 @@ class HttpsServerTest {
     }
 
     @Test
+    void oversizedHeadersAreRefused() {
+        List<String> bigHeader = List.of("-H", "X-Big: " + "x".repeat(HttpsChannelInitializer.MAX_HEADERS * 2));
+        String http1 = Clients.curl(a, "--http1.1", "/", bigHeader);
+        assertTrue(http1.matches("(?s).*status=4(00|13|31)\\n.*"), http1);
+        String http2 = Clients.curl(a, "--http2", "/", bigHeader);
+        // HTTP/2: Netty answers 431 or resets the stream (curl then reports status 000); never a 200.
+        assertTrue(http2.matches("(?s).*status=(431|000)\\n.*"), http2);
+        // The connection-level bound did not hurt the listener.
+        assertTrue(Clients.curl(a, "--http2", "/").contains("status=200"));
+    }
+
+    @Test
     void curlOverHttp11AndHttp2() {
         String http1 = Clients.curl(a, "--http1.1", "/");
         assertTrue(http1.startsWith("resumed: "), http1);

@@ -57,7 +57,7 @@ class LauncherIT {
                     // The process ended.
                 }
             });
-            CompletableFuture<String> stderr = CompletableFuture.supplyAsync(() -> Clients.readAll(process.getErrorStream()));
+            CompletableFuture<String> stderr = CompletableFuture.supplyAsync(() -> Clients.readAll(process.getErrorStream()), Clients.OWN_THREAD);
 
             List<InetSocketAddress> listeners = new ArrayList<>();
             while (listeners.size() < 2) {
@@ -81,7 +81,8 @@ class LauncherIT {
             String http2 = Clients.curl(a, "--http2", "/");
             assertTrue(http2.contains("http_version=2 status=200"), http2);
 
-            process.destroy(); // SIGTERM
+            // SIGTERM through the handle: Process.destroy() would also close our ends of its pipes.
+            assertTrue(process.toHandle().destroy(), "cannot signal the server");
             assertTrue(process.waitFor(20, TimeUnit.SECONDS), "the server did not stop on SIGTERM");
             assertEquals(143, process.exitValue(), "exit status after SIGTERM (128 + 15)");
             String log = stderr.get(5, TimeUnit.SECONDS);

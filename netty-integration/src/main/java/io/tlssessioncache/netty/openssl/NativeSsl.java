@@ -207,6 +207,16 @@ public final class NativeSsl {
         }
     }
 
+    /** Network bytes fed in and not yet consumed by OpenSSL. */
+    public int pendingInput() {
+        ensureOpen();
+        try {
+            return (int) (long) Native.BIO_ctrl_pending.invokeExact(rbio);
+        } catch (Throwable t) {
+            throw OpenSsl.rethrow(t);
+        }
+    }
+
     /** Moves up to {@code min(max, dst.remaining())} pending network bytes into {@code dst}; returns the count. */
     public int drain(ByteBuffer dst, int max) {
         ensureOpen();
@@ -277,10 +287,21 @@ public final class NativeSsl {
         }
         try {
             OpenSsl.clearErrors();
-            int r = (int) Native.SSL_read.invokeExact(ssl, scratch, want);
-            if (r > 0) {
-                scatter(r, dsts, offset, length);
-                return r;
+            ByteBuffer direct = firstWithRoom(dsts, offset, length, want);
+            int r;
+            if (direct != null) {
+                // Straight into the caller's native memory: one copy fewer.
+                r = (int) Native.SSL_read.invokeExact(ssl, MemorySegment.ofBuffer(direct), want);
+                if (r > 0) {
+                    direct.position(direct.position() + r);
+                    return r;
+                }
+            } else {
+                r = (int) Native.SSL_read.invokeExact(ssl, scratch, want);
+                if (r > 0) {
+                    scatter(r, dsts, offset, length);
+                    return r;
+                }
             }
             int err = (int) Native.SSL_get_error.invokeExact(ssl, r);
             return switch (err) {
@@ -298,14 +319,27 @@ public final class NativeSsl {
     /** Encrypts up to {@code max} (≤ 16 KiB) bytes gathered from {@code srcs}; returns the bytes consumed. */
     public int write(ByteBuffer[] srcs, int offset, int length, int max) throws SSLException {
         ensureOpen();
-        int n = gather(srcs, offset, length, Math.min(max, MAX_PLAINTEXT));
+        int limit = Math.min(max, MAX_PLAINTEXT);
+        ByteBuffer direct = firstWithData(srcs, offset, length, limit);
+        MemorySegment from;
+        int n;
+        if (direct != null) {
+            n = Math.min(limit, direct.remaining()); // straight from the caller's native memory
+            from = MemorySegment.ofBuffer(direct);
+        } else {
+            n = gather(srcs, offset, length, limit);
+            from = scratch;
+        }
         if (n == 0) {
             return 0;
         }
         try {
             OpenSsl.clearErrors();
-            int r = (int) Native.SSL_write.invokeExact(ssl, scratch, n);
+            int r = (int) Native.SSL_write.invokeExact(ssl, from, n);
             if (r == n) {
+                if (direct != null) {
+                    direct.position(direct.position() + n);
+                }
                 return n;
             }
             int err = (int) Native.SSL_get_error.invokeExact(ssl, r);
@@ -435,6 +469,39 @@ public final class NativeSsl {
         if (done != n) {
             throw new IllegalStateException("destination buffers too small: " + n + " decrypted, " + done + " stored");
         }
+    }
+
+    /** The first destination with room, if it is direct and can take all {@code want} bytes. */
+    private static ByteBuffer firstWithRoom(ByteBuffer[] dsts, int offset, int length, int want) {
+        for (int i = offset; i < offset + length; i++) {
+            ByteBuffer b = dsts[i];
+            if (b.hasRemaining()) {
+                return b.isDirect() && b.remaining() >= want ? b : null;
+            }
+        }
+        return null;
+    }
+
+    /** The first source with data, if it is direct and holds at least {@code limit} bytes or is the only one left. */
+    private static ByteBuffer firstWithData(ByteBuffer[] srcs, int offset, int length, int limit) {
+        for (int i = offset; i < offset + length; i++) {
+            ByteBuffer b = srcs[i];
+            if (b.hasRemaining()) {
+                if (!b.isDirect()) {
+                    return null;
+                }
+                if (b.remaining() >= limit) {
+                    return b;
+                }
+                for (int j = i + 1; j < offset + length; j++) {
+                    if (srcs[j].hasRemaining()) {
+                        return null; // spread over several buffers: gather
+                    }
+                }
+                return b; // the last bytes
+            }
+        }
+        return null;
     }
 
     private int gather(ByteBuffer[] srcs, int offset, int length, int max) {
@@ -572,6 +639,7 @@ public final class NativeSsl {
                 if (session.address() == 0) {
                     OpenSsl.clearErrors(); // corrupt state: a miss, and a full handshake
                     LOG.debug("a stored session did not decode; full handshake");
+                    cb.sessionUndecodable();
                     return MemorySegment.NULL;
                 }
                 return session;

@@ -12,6 +12,9 @@ public interface SslCallbacks {
     /** OpenSSL's get callback: the serialized session for this id, or {@code null} (full handshake). */
     byte[] lookupSession(byte[] sessionId);
 
+    /** The bytes {@link #lookupSession} returned did not decode ({@code d2i_SSL_SESSION} failed): a full handshake follows. */
+    void sessionUndecodable();
+
     /** OpenSSL's new-session callback: a resumable session (a TLS 1.3 ticket or a TLS 1.2 session id). */
     void sessionCreated(NewSession session);
 
