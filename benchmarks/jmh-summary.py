@@ -9,12 +9,15 @@ import statistics
 import sys
 
 rows = json.load(open(sys.argv[1]))
-print("| benchmark | state bytes | mean ± 99.9% CI | median iteration | best iteration | unit |")
+print("| benchmark | param | mean ± 99.9% CI | median iteration | best iteration | unit |")
 print("|---|---|---|---|---|---|")
 for b in rows:
     raw = [x for fork in b["primaryMetric"]["rawData"] for x in fork]
     m = b["primaryMetric"]
     name = ".".join(b["benchmark"].split(".")[-2:])
-    p = b.get("params", {}).get("stateBytes", "–")
-    print(f"| {name} | {p} | {m['score']:,.0f} ± {m['scoreError']:,.0f} | {statistics.median(raw):,.0f} "
+    params = b.get("params", {})
+    p = ", ".join(f"{k}={v}" for k, v in params.items()) or "–"
+    err = m["scoreError"]
+    err = f"{err:,.0f}" if isinstance(err, (int, float)) and err == err else "n/a"
+    print(f"| {name} | {p} | {m['score']:,.0f} ± {err} | {statistics.median(raw):,.0f} "
           f"| {min(raw):,.0f} | {m['scoreUnit']} |")
