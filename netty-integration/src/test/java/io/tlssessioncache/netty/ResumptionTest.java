@@ -1,6 +1,7 @@
 package io.tlssessioncache.netty;
 
 import io.netty.handler.ssl.ClientAuth;
+import io.tlssessioncache.core.CountingMetrics;
 import io.tlssessioncache.core.SessionRecord;
 import io.tlssessioncache.core.TlsProtocol;
 
@@ -158,13 +159,13 @@ class ResumptionTest {
             return new SessionRecord(r.key(), r.protocol(), r.cipherSuite(), r.serverName(), r.applicationProtocol(),
                     r.clientIdentity(), r.createdAt(), r.expiresAt(), s);
         });
-        RejectionCounter metrics = new RejectionCounter();
+        CountingMetrics metrics = new CountingMetrics();
         try (ResumingSslContext b = context(f -> f.metrics(metrics)); TestServer serverB = new TestServer(b, store)) {
             Processes.Result r = SClient.run(serverB.port(), dir, "-tls1_3", "-sess_in", sess.toString());
             assertTrue(SClient.isNew(r), r.output());
             assertTrue(r.output().lines().anyMatch(l -> l.equals("bye")), r.output());
         }
-        assertEquals(1, metrics.count("malformed"), metrics.rejected.toString());
+        assertEquals(1, metrics.count("rejected:malformed"), metrics.snapshot().toString());
     }
 
     @Test
@@ -174,11 +175,11 @@ class ResumptionTest {
             assertTrue(SClient.isNew(SClient.run(serverA.port(), dir, "-tls1_2", "-sess_out", sess.toString())));
         }
         java.time.Instant later = store.map.values().iterator().next().expiresAt().plusSeconds(1);
-        RejectionCounter metrics = new RejectionCounter();
+        CountingMetrics metrics = new CountingMetrics();
         try (ResumingSslContext b = context(f -> f.metrics(metrics).clock(java.time.Clock.fixed(later, java.time.ZoneOffset.UTC)));
              TestServer serverB = new TestServer(b, store)) {
             assertTrue(SClient.isNew(SClient.run(serverB.port(), dir, "-tls1_2", "-sess_in", sess.toString())));
         }
-        assertEquals(1, metrics.count("expired"));
+        assertEquals(1, metrics.count("rejected:expired"));
     }
 }

@@ -10,6 +10,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.lettuce.core.RedisCommandExecutionException;
 import io.lettuce.core.SslOptions;
+import io.tlssessioncache.core.CountingMetrics;
 import io.tlssessioncache.core.Revocation;
 import io.tlssessioncache.core.SessionRecord;
 import java.util.Optional;

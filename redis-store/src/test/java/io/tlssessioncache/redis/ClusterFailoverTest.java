@@ -6,6 +6,7 @@ import static io.tlssessioncache.redis.StoreFixtures.namespace;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.tlssessioncache.core.CountingMetrics;
 import io.tlssessioncache.core.SessionRecord;
 import java.time.Duration;
 import java.util.Optional;

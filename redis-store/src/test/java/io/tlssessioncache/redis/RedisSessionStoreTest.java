@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.tlssessioncache.core.CountingMetrics;
 import io.tlssessioncache.core.Revocation;
 import io.tlssessioncache.core.SealedRecordCodec;
 import io.tlssessioncache.core.SealingKeyRing;

@@ -1,5 +1,6 @@
 package io.tlssessioncache.redis;
 
+import io.tlssessioncache.core.CountingMetrics;
 import io.tlssessioncache.core.RevocationWatermarks;
 import io.tlssessioncache.core.SessionStore;
 import io.tlssessioncache.core.SessionStoreContract;

@@ -1,5 +1,6 @@
 package io.tlssessioncache.redis;
 
+import io.tlssessioncache.core.CountingMetrics;
 import io.tlssessioncache.core.SealingKeyRing;
 import io.tlssessioncache.core.SessionRecord;
 import io.tlssessioncache.core.TestRecords;

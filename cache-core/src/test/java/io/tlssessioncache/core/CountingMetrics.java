@@ -1,12 +1,11 @@
-package io.tlssessioncache.redis;
+package io.tlssessioncache.core;
 
-import io.tlssessioncache.core.SessionCacheMetrics;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.LongAdder;
 
-/** Counts every metrics call by name ("rejected:tampered", "storeError:get", "droppedWrite", ...), for tests. */
+/** Counts every metrics call by name ("rejected:tampered", "storeError:get", "droppedWrite", ...), for tests of any module. */
 public final class CountingMetrics implements SessionCacheMetrics {
     private final ConcurrentHashMap<String, LongAdder> counts = new ConcurrentHashMap<>();
 
