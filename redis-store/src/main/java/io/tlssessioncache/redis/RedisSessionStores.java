@@ -282,7 +282,12 @@ public final class RedisSessionStores {
         return uri.substring(0, start) + "***@" + uri.substring(start + at + 1);
     }
 
-    private static String describe(Throwable e) {
+    /**
+     * A cause chain as one line ("RedisConnectionException: ... <- ConnectException: ..."), at most
+     * about 300 characters, for error messages of the store and the admin tools. Lettuce's messages
+     * carry hosts and ports, never passwords or values.
+     */
+    public static String describe(Throwable e) {
         StringBuilder sb = new StringBuilder();
         for (Throwable t = e; t != null && sb.length() < 300; t = t.getCause()) {
             if (!sb.isEmpty()) {

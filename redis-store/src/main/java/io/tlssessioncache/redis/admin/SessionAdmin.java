@@ -500,29 +500,15 @@ public final class SessionAdmin implements AutoCloseable {
                     || t instanceof io.lettuce.core.RedisException && String.valueOf(t.getMessage())
                             .contains("Cannot retrieve")) {
                 return new AdminException(AdminException.Kind.UNREACHABLE, "cannot " + what
-                        + ": Redis is unreachable (" + describe(e) + ")", e);
+                        + ": Redis is unreachable (" + RedisSessionStores.describe(e) + ")", e);
             }
         }
-        return new AdminException(AdminException.Kind.FAILED, "cannot " + what + ": " + describe(e), e);
+        return new AdminException(AdminException.Kind.FAILED, "cannot " + what + ": " + RedisSessionStores.describe(e), e);
     }
 
     private static String firstWord(String m) {
         int sp = m.indexOf(' ');
         return sp < 0 ? m : m.substring(0, sp);
-    }
-
-    private static String describe(Throwable e) {
-        StringBuilder sb = new StringBuilder();
-        for (Throwable t = e; t != null && sb.length() < 300; t = t.getCause()) {
-            if (!sb.isEmpty()) {
-                sb.append(" <- ");
-            }
-            sb.append(t.getClass().getSimpleName());
-            if (t.getMessage() != null) {
-                sb.append(": ").append(t.getMessage());
-            }
-        }
-        return sb.toString();
     }
 
     private static Map<String, Long> sortByCount(Map<String, Long> m) {
