@@ -15,7 +15,8 @@ import java.util.concurrent.TimeUnit;
  * <p>Meters (all with the given common tags): counters {@code tls.session.cache.lookups},
  * {@code .near.hits}, {@code .store.hits}, {@code .misses}, {@code .puts}, {@code .takes},
  * {@code .rejected} (tag {@code reason}), {@code .store.errors} (tag {@code operation}),
- * {@code .writes.dropped}, and the timer {@code tls.session.cache.lookup.latency}.
+ * {@code .writes.dropped}, {@code .lookup.retries} (tag {@code result}: {@code found} or
+ * {@code missing}), and the timer {@code tls.session.cache.lookup.latency}.
  */
 public final class MicrometerSessionCacheMetrics implements SessionCacheMetrics {
     static final String PREFIX = "tls.session.cache.";
@@ -31,6 +32,8 @@ public final class MicrometerSessionCacheMetrics implements SessionCacheMetrics 
     private final Counter puts;
     private final Counter takes;
     private final Counter dropped;
+    private final Counter retriesFound;
+    private final Counter retriesMissing;
     private final Timer latency;
     private final ConcurrentHashMap<String, Counter> rejected = new ConcurrentHashMap<>();
     private final ConcurrentHashMap<String, Counter> errors = new ConcurrentHashMap<>();
@@ -45,6 +48,8 @@ public final class MicrometerSessionCacheMetrics implements SessionCacheMetrics 
         this.puts = counter("puts", "Sessions stored");
         this.takes = counter("takes", "Single-use (TLS 1.3) takes attempted");
         this.dropped = counter("writes.dropped", "Session writes dropped");
+        this.retriesFound = retries("found");
+        this.retriesMissing = retries("missing");
         this.latency = Timer.builder(PREFIX + "lookup.latency")
                 .description("Time from lookup to answer")
                 .tags(tags)
@@ -62,6 +67,12 @@ public final class MicrometerSessionCacheMetrics implements SessionCacheMetrics 
 
     private Counter counter(String name, String description) {
         return Counter.builder(PREFIX + name).description(description).tags(tags).register(registry);
+    }
+
+    private Counter retries(String result) {
+        return Counter.builder(PREFIX + "lookup.retries")
+                .description("Remote lookups that found nothing and were sent once more")
+                .tags(tags).tag("result", result).register(registry);
     }
 
     private Counter tagged(ConcurrentHashMap<String, Counter> cache, String name, String tag, String value) {
@@ -124,6 +135,11 @@ public final class MicrometerSessionCacheMetrics implements SessionCacheMetrics 
     @Override
     public void lookupLatency(long nanos) {
         latency.record(nanos, TimeUnit.NANOSECONDS);
+    }
+
+    @Override
+    public void lookupRetried(boolean found) {
+        (found ? retriesFound : retriesMissing).increment();
     }
 
     @Override

@@ -335,7 +335,10 @@ public final class NearCacheSessionStore implements SessionStore {
             return this;
         }
 
-        /** Executor for Caffeine maintenance (default: the common pool); {@code Runnable::run} in tests. */
+        /**
+         * Executor for Caffeine's maintenance (default: the thread that wrote, which on a server is
+         * an event loop: cheaper than waking a pool thread per stored session).
+         */
         public Builder executor(Executor executor) {
             this.executor = Objects.requireNonNull(executor, "executor");
             return this;

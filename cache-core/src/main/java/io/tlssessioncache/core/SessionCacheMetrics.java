@@ -46,6 +46,14 @@ public interface SessionCacheMetrics {
 
     /** How long a lookup took until its answer, in nanoseconds. */
     void lookupLatency(long nanos);
+
+    /**
+     * A remote lookup that found nothing was sent once more after a short delay (a session stored
+     * on another server may not have reached the store yet); {@code found}: the second answer had
+     * a value. Not a separate lookup: the lookup's own outcome is counted as usual.
+     */
+    default void lookupRetried(boolean found) {
+    }
 }
 
 enum NoopMetrics implements SessionCacheMetrics {

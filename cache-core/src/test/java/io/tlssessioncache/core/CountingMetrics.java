@@ -80,6 +80,11 @@ public final class CountingMetrics implements SessionCacheMetrics {
     }
 
     @Override
+    public void lookupRetried(boolean found) {
+        inc(found ? "lookupRetried:found" : "lookupRetried:missing");
+    }
+
+    @Override
     public String toString() {
         return "CountingMetrics" + snapshot();
     }

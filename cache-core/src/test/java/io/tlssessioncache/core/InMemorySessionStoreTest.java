@@ -100,6 +100,19 @@ class InMemorySessionStoreTest {
     }
 
     @Test
+    void maintenanceRunsOnTheWritingThreadByDefault() {
+        // No executor configured: Caffeine's maintenance (here, eviction) must have run inside put,
+        // on this thread, with no cleanUp() and no pool thread. With Caffeine's default executor
+        // the eviction would be handed to the common pool and the size would still be above the bound.
+        InMemorySessionStore small = InMemorySessionStore.builder().maximumSize(10)
+                .ticker(time).clock(time.clock()).build();
+        for (int i = 0; i < 200; i++) {
+            now(small.put(TestRecords.createdNow(time, Duration.ofHours(1))));
+            assertTrue(small.estimatedSize() <= 10, "size " + small.estimatedSize() + " after put " + i);
+        }
+    }
+
+    @Test
     void revocationHidesRecordsOfEachScope() {
         byte[] client = TestRecords.bytes(32, 11);
         SessionRecord r = TestRecords.builder().createdAt(time.now()).serverName("Shop.Example.test")

@@ -52,7 +52,7 @@ public final class ResumingSslContextBuilder {
     private final String keyPem;
     private SessionStore store;
     private Duration sessionTimeout = Duration.ofHours(2);
-    private int ticketsPerHandshake = 2;
+    private int ticketsPerHandshake = 1;
     private Set<String> protocols = new LinkedHashSet<>(List.of(TLS12, TLS13));
     private List<String> ciphers;
     private String[] groups;
@@ -99,7 +99,12 @@ public final class ResumingSslContextBuilder {
         return this;
     }
 
-    /** TLS 1.3 tickets sent after a full handshake (default 2; a resumption gets one). */
+    /**
+     * TLS 1.3 tickets sent after a full handshake (default 1; a resumption always gets one new one).
+     * Each ticket is a store write and a stored entry, and single use; browsers, curl and the JDK
+     * keep only the newest ticket per server, so a second one is usually written and never used.
+     * Raise it for clients that open several connections at once from one full handshake.
+     */
     public ResumingSslContextBuilder ticketsPerHandshake(int n) {
         if (n < 0 || n > 16) {
             throw new IllegalArgumentException("tickets per handshake must be 0 to 16");

@@ -1,5 +1,6 @@
 package io.tlssessioncache.redis;
 
+import com.github.benmanes.caffeine.cache.Ticker;
 import io.lettuce.core.SetArgs;
 import io.lettuce.core.cluster.api.async.RedisClusterAsyncCommands;
 import io.tlssessioncache.core.InvalidRecordException;
@@ -16,6 +17,7 @@ import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -48,6 +50,13 @@ import org.slf4j.LoggerFactory;
  * expiry or covered by a revocation watermark are misses counted {@code rejected("expired")} /
  * {@code rejected("revoked")}.
  *
+ * <p><b>One retry of a miss.</b> Servers store sessions asynchronously, so a client that reconnects
+ * at once to another server can be looked up before the first server's {@code SET} reached Redis.
+ * A {@code GET}/{@code GETDEL} that answers nil is therefore sent once more after
+ * {@link RedisStoreOptions#missRetryDelay()}, when the deadline leaves room for it (the first answer's
+ * round trip again, plus the delay), and counted {@link SessionCacheMetrics#lookupRetried}. Only
+ * a nil is retried, never an error or a value that does not open.
+ *
  * <p><b>Threads.</b> Stages complete on a Lettuce I/O thread (or the JDK's timeout thread after a
  * deadline); continuations must be short or hop to their own executor (the Netty handler runs them
  * on its channel's event loop).
@@ -60,6 +69,8 @@ public final class RedisSessionStore implements io.tlssessioncache.core.SessionS
     private final String keyPrefix;
     private final Clock clock;
     private final long deadlineNanos;
+    private final long missRetryNanos;
+    private final Ticker ticker;
     private final SessionCacheMetrics metrics;
     private final CircuitBreaker breaker;
     private final RevocationWatermarks revocations;
@@ -73,6 +84,8 @@ public final class RedisSessionStore implements io.tlssessioncache.core.SessionS
         this.keyPrefix = options.keyPrefix();
         this.clock = options.clock();
         this.deadlineNanos = options.lookupDeadline().toNanos();
+        this.missRetryNanos = options.missRetryDelay().toNanos();
+        this.ticker = options.ticker();
         this.metrics = options.metrics();
         this.breaker = new CircuitBreaker(options.ticker(), options.breakerFailureThreshold(),
                 options.breakerOpenDuration());
@@ -97,7 +110,7 @@ public final class RedisSessionStore implements io.tlssessioncache.core.SessionS
             return CompletableFuture.completedFuture(null);
         }
         byte[] blob = codec.encode(record);
-        return call(() -> commands.set(redisKey(record.key()), blob, SetArgs.Builder.px(ttl)), 0)
+        return call(() -> commands.set(redisKey(record.key()), blob, SetArgs.Builder.px(ttl)))
                 .handle((ok, e) -> {
                     if (e != null) {
                         failed("put", e);
@@ -115,7 +128,8 @@ public final class RedisSessionStore implements io.tlssessioncache.core.SessionS
         if (!breaker.tryAcquire()) {
             return CompletableFuture.completedFuture(Optional.empty());
         }
-        return call(() -> commands.get(redisKey(key)), deadlineNanos)
+        byte[] redisKey = redisKey(key);
+        return lookup(() -> commands.get(redisKey), null)
                 .handle((blob, e) -> answer("get", key, blob, e));
     }
 
@@ -125,22 +139,11 @@ public final class RedisSessionStore implements io.tlssessioncache.core.SessionS
         if (!breaker.tryAcquire()) {
             return CompletableFuture.completedFuture(Optional.empty());
         }
-        CompletableFuture<byte[]> getdel;
-        try {
-            getdel = commands.getdel(redisKey(key)).toCompletableFuture();
-        } catch (RuntimeException e) {
-            getdel = CompletableFuture.failedFuture(e);
-        }
+        byte[] redisKey = redisKey(key);
         // Announce on Redis's answer, not the deadline's: a GETDEL that deleted something after the
         // caller gave up has still made other near-caches' copies stale. Only a take that deleted
         // something can have; announcing misses too would let random ids amplify into broadcasts.
-        getdel.thenAccept(blob -> {
-            if (blob != null) {
-                announce(key);
-            }
-        });
-        return getdel.thenApply(v -> v)
-                .orTimeout(deadlineNanos, TimeUnit.NANOSECONDS)
+        return lookup(() -> commands.getdel(redisKey), blob -> announce(key))
                 .handle((blob, e) -> answer("take", key, blob, e));
     }
 
@@ -151,7 +154,7 @@ public final class RedisSessionStore implements io.tlssessioncache.core.SessionS
             metrics.droppedWrite();
             return CompletableFuture.completedFuture(false);
         }
-        return call(() -> commands.del(redisKey(key)), 0)
+        return call(() -> commands.del(redisKey(key)))
                 .handle((n, e) -> {
                     if (e != null) {
                         failed("remove", e);
@@ -208,18 +211,61 @@ public final class RedisSessionStore implements io.tlssessioncache.core.SessionS
     }
 
     /**
-     * Runs a Lettuce command as a fresh stage (never Lettuce's own future, so a deadline does not
-     * complete Lettuce's command object), bounded by {@code deadlineNanos} when positive; Lettuce's
-     * command timeout bounds it otherwise. A command that throws instead of failing is a failure too.
+     * A lookup command bounded by the deadline, sent once more after {@code missRetryNanos} if Redis
+     * answered nil and the deadline leaves room (see the class comment). {@code onFound} (may be
+     * null) runs on every non-nil answer from Redis, even one that comes after the deadline.
      */
-    private <T> CompletableFuture<T> call(Supplier<CompletionStage<T>> command, long deadlineNanos) {
-        CompletableFuture<T> f;
+    private CompletableFuture<byte[]> lookup(Supplier<CompletionStage<byte[]>> command, Consumer<byte[]> onFound) {
+        long start = ticker.read();
+        CompletableFuture<byte[]> first = send(command, onFound);
+        if (missRetryNanos <= 0) {
+            return first.orTimeout(deadlineNanos, TimeUnit.NANOSECONDS);
+        }
+        return first.thenCompose(blob -> {
+            long elapsed = ticker.read() - start;
+            // room for the delay and a second round trip as long as the first one took
+            if (blob != null || 2 * elapsed + missRetryNanos >= deadlineNanos) {
+                return CompletableFuture.completedFuture(blob);
+            }
+            // Runnable::run: the JDK's delay thread only hands the command to Lettuce, which never blocks
+            return CompletableFuture.supplyAsync(() -> send(command, onFound),
+                            CompletableFuture.delayedExecutor(missRetryNanos, TimeUnit.NANOSECONDS, Runnable::run))
+                    .thenCompose(second -> second)
+                    .whenComplete((again, e) -> {
+                        if (e == null) {
+                            metrics.lookupRetried(again != null);
+                        }
+                    });
+        }).orTimeout(deadlineNanos, TimeUnit.NANOSECONDS);
+    }
+
+    private static CompletableFuture<byte[]> send(Supplier<CompletionStage<byte[]>> command, Consumer<byte[]> onFound) {
+        CompletableFuture<byte[]> answer;
         try {
-            f = command.get().toCompletableFuture().thenApply(v -> v);
+            answer = command.get().toCompletableFuture();
         } catch (RuntimeException e) {
             return CompletableFuture.failedFuture(e);
         }
-        return deadlineNanos > 0 ? f.orTimeout(deadlineNanos, TimeUnit.NANOSECONDS) : f;
+        if (onFound != null) {
+            answer.thenAccept(blob -> {
+                if (blob != null) {
+                    onFound.accept(blob);
+                }
+            });
+        }
+        return answer.thenApply(v -> v); // a fresh stage: a deadline must not complete Lettuce's command
+    }
+
+    /**
+     * Runs a write (SET, DEL) as a stage bounded by Lettuce's command timeout. A command that throws
+     * instead of failing is a failure too.
+     */
+    private static <T> CompletableFuture<T> call(Supplier<CompletionStage<T>> command) {
+        try {
+            return command.get().toCompletableFuture();
+        } catch (RuntimeException e) {
+            return CompletableFuture.failedFuture(e);
+        }
     }
 
     /** {@code <prefix>:<namespace>:<hex id>} as UTF-8. */

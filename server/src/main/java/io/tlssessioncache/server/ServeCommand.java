@@ -70,8 +70,9 @@ final class ServeCommand implements Callable<Integer> {
             description = "How long a session can be resumed, e.g. 30m, 2h. Default: ${DEFAULT-VALUE}.")
     Duration sessionTimeout;
 
-    @Option(names = "--tickets", paramLabel = "N", defaultValue = "2",
-            description = "TLS 1.3 tickets sent after a full handshake (each is single-use). Default: ${DEFAULT-VALUE}.")
+    @Option(names = "--tickets", paramLabel = "N", defaultValue = "1",
+            description = "TLS 1.3 tickets sent after a full handshake (each is single-use; a resumption "
+                    + "gets one new ticket). Raise it for clients that open parallel connections. Default: ${DEFAULT-VALUE}.")
     int tickets;
 
     @Option(names = "--protocols", paramLabel = "LIST", split = ",", defaultValue = "TLSv1.2,TLSv1.3",

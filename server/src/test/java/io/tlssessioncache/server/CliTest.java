@@ -79,7 +79,7 @@ class CliTest {
         assertTrue(settings.certificate().isEmpty());
         assertEquals(new StoreSpec.Memory(), settings.store());
         assertEquals(Duration.ofHours(2), settings.sessionTimeout());
-        assertEquals(2, settings.tickets());
+        assertEquals(1, settings.tickets());
         assertEquals(List.of("TLSv1.2", "TLSv1.3"), settings.protocols());
         assertEquals(ClientAuthMode.NONE, settings.clientAuth());
         assertEquals("default", settings.contextName());
@@ -92,13 +92,13 @@ class CliTest {
         Path key = Files.writeString(dir.resolve("k.pem"), "x");
         Path trust = Files.writeString(dir.resolve("t.pem"), "x");
         ServerSettings settings = parse("serve", "--listen", "127.0.0.1:0", "--listen", "[::1]:9443",
-                "--cert", cert.toString(), "--key", key.toString(), "--session-timeout", "30m", "--tickets", "1",
+                "--cert", cert.toString(), "--key", key.toString(), "--session-timeout", "30m", "--tickets", "3",
                 "--protocols", "TLSv1.3", "--client-auth", "REQUIRE", "--trust", trust.toString(),
                 "--context-name", "edge-1", "--lookup-deadline", "20ms", "--store", "memory", "--max-sessions", "10");
         assertEquals(List.of(new HostPort("127.0.0.1", 0), new HostPort("::1", 9443)), settings.listen());
         assertEquals(cert, settings.certificate().orElseThrow().certificate());
         assertEquals(Duration.ofMinutes(30), settings.sessionTimeout());
-        assertEquals(1, settings.tickets());
+        assertEquals(3, settings.tickets());
         assertEquals(List.of("TLSv1.3"), settings.protocols());
         assertEquals(ClientAuthMode.REQUIRE, settings.clientAuth());
         assertEquals(trust, settings.trust().orElseThrow());

@@ -45,7 +45,7 @@ class MetricsTest {
             assertEquals(1.0, value(text, "tls_session_cache_store_hits_total"), text);
             assertEquals(1.0, value(text, "tls_session_cache_misses_total"), text);
             assertEquals(2.0, value(text, "tls_session_cache_takes_total"), text);
-            // Two tickets after the full handshakes, one after the resumption.
+            // One ticket after each of the two full handshakes and one after the resumption.
             assertTrue(value(text, "tls_session_cache_puts_total") >= 3.0, text);
             assertEquals(2.0, value(text, "tls_session_cache_lookup_latency_seconds_count"), text);
 

@@ -46,15 +46,18 @@ final class BenchNode implements AutoCloseable {
     private static final ThreadMXBean THREADS = ManagementFactory.getThreadMXBean();
     private static final java.util.concurrent.atomic.AtomicInteger NODES = new java.util.concurrent.atomic.AtomicInteger();
 
+    /** TLS 1.3 tickets per full handshake: the product's default ({@code ResumingSslContextBuilder}, {@code serve --tickets}). */
+    static final int DEFAULT_TICKETS = 1;
+
     /** How a node is configured: TLS stack, certificate, protocol, optional client auth. */
     record Spec(Provider provider, Certificates.Pair certificate, String protocol, ClientAuth clientAuth, Path trust,
                 int tickets) {
         Spec(Provider provider, Certificates.Pair certificate, String protocol) {
-            this(provider, certificate, protocol, ClientAuth.NONE, null, 2);
+            this(provider, certificate, protocol, ClientAuth.NONE, null, DEFAULT_TICKETS);
         }
 
         Spec(Provider provider, Certificates.Pair certificate, String protocol, ClientAuth clientAuth, Path trust) {
-            this(provider, certificate, protocol, clientAuth, trust, 2);
+            this(provider, certificate, protocol, clientAuth, trust, DEFAULT_TICKETS);
         }
     }
 

@@ -170,7 +170,7 @@ public final class HandshakeBenchmark {
                     group.add(oneNode(name, Provider.ENGINE, cert, protocol, Pattern.RESUME_SAME));
                 }
                 if (protocol.equals("TLSv1.3")) {
-                    // diagnostic: what the two tickets of a full handshake cost the server
+                    // diagnostic: what the tickets of a full handshake cost the server
                     String name = String.format("1 node, full, %s, %s, %s, no tickets (diagnostic)", protocol, cert.label(),
                             Provider.ENGINE.label);
                     group.add(oneNode(name, new BenchNode.Spec(Provider.ENGINE, cert, protocol, ClientAuth.NONE, null, 0),

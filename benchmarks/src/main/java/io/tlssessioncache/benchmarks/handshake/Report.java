@@ -153,7 +153,7 @@ final class Report {
         md.append("Real sessions from full handshakes on a node of this engine (ECDSA P-256 server certificate); `STRLEN` is "
                 + "the sealed value (header + nonce + AES-GCM tag around the encoded record, which holds OpenSSL's "
                 + "`i2d_SSL_SESSION` bytes), `MEMORY USAGE` is what Redis reports per key (key, value and overhead). "
-                + "TLS 1.3 stores one entry per ticket (2 per full handshake); TLS 1.2 one per session. A client "
+                + "TLS 1.3 stores one entry per ticket (" + BenchNode.DEFAULT_TICKETS + " per full handshake by default); TLS 1.2 one per session. A client "
                 + "certificate is stored inside the session (its whole chain), so sessions with client auth are larger.\n\n");
         md.append("| protocol | client certificate | handshakes | keys | mean value bytes (`STRLEN`) | mean `MEMORY USAGE` bytes |\n|---|---|---|---|---|---|\n");
         for (String[] row : s.bytes) {
