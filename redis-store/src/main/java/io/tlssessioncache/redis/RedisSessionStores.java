@@ -76,11 +76,14 @@ public final class RedisSessionStores {
             LOG.warn("no sealing key ring configured: generated one for this process only; sessions stored in Redis"
                     + " will not resume on other servers or after a restart unless all share a key file");
         }
-        ClientResources resources = ClientResources.builder()
+        ClientResources.Builder resourcesBuilder = ClientResources.builder()
                 // Resumption must come back within about a second of Redis returning.
                 .reconnectDelay(Delay.exponential(Duration.ofMillis(20), options.maxReconnectDelay(), 2,
-                        TimeUnit.MILLISECONDS))
-                .build();
+                        TimeUnit.MILLISECONDS));
+        if (options.eventLoopGroup() != null) {
+            resourcesBuilder.eventLoopGroupProvider(new SharedEventLoopGroupProvider(options.eventLoopGroup()));
+        }
+        ClientResources resources = resourcesBuilder.build();
         Deque<AutoCloseable> closeables = new ArrayDeque<>();
         closeables.push(() -> resources.shutdown(0, 2, TimeUnit.SECONDS).get(5, TimeUnit.SECONDS));
         try {

@@ -145,10 +145,10 @@ final class Analysis {
             }
         }
 
-        if (s.lookup.size() == 5) {
+        if (s.lookup.size() == 6) {
             double near = Double.parseDouble(s.lookup.get(0)[1]);
             double hit = Double.parseDouble(s.lookup.get(1)[1]);
-            double raw = Double.parseDouble(s.lookup.get(4)[1]);
+            double raw = Double.parseDouble(s.lookup.get(5)[1]);
             md.append(String.format(Locale.ROOT, "- **The store's Redis hit vs a raw `GET` (section 4):** p50 %.1f µs vs %.1f µs "
                             + "for a synchronous Lettuce `GET` of the same size, i.e. the store adds about %.0f µs per remote "
                             + "lookup on top of the round trip (near-cache hit: %.1f µs). That is the asynchronous path "

@@ -65,12 +65,15 @@ final class BenchNode implements AutoCloseable {
     private final Channel listener;
     private final AutoCloseable context;
     private final List<Thread> threads;
+    private final AutoCloseable ownedStore;
 
-    private BenchNode(EventLoopGroup group, Channel listener, AutoCloseable context, List<Thread> threads) {
+    private BenchNode(EventLoopGroup group, Channel listener, AutoCloseable context, List<Thread> threads,
+                      AutoCloseable ownedStore) {
         this.group = group;
         this.listener = listener;
         this.context = context;
         this.threads = threads;
+        this.ownedStore = ownedStore;
     }
 
     /** Starts a node; {@code store} is used by {@link Provider#ENGINE} only (stock Netty keeps sessions per node). */
@@ -80,6 +83,20 @@ final class BenchNode implements AutoCloseable {
 
     /** As {@link #start(Spec, SessionStore)}, the lookup handler reporting to {@code metrics}. */
     static BenchNode start(Spec spec, SessionStore store, SessionCacheMetrics metrics) throws Exception {
+        return start(spec, group -> store, metrics, false);
+    }
+
+    /**
+     * A node whose store is made for its event-loop group (a Redis store sharing the node's event
+     * loop, as {@code serve} does); the node owns that store and closes it before its group.
+     */
+    static BenchNode startWithOwnStore(Spec spec, java.util.function.Function<EventLoopGroup, SessionStore> storeFactory,
+                                       SessionCacheMetrics metrics) throws Exception {
+        return start(spec, storeFactory, metrics, true);
+    }
+
+    private static BenchNode start(Spec spec, java.util.function.Function<EventLoopGroup, SessionStore> storeFactory,
+                                   SessionCacheMetrics metrics, boolean ownStore) throws Exception {
         List<Thread> threads = new CopyOnWriteArrayList<>();
         ThreadFactory factory = r -> {
             Thread t = new Thread(r, "bench-node-" + spec.provider().name().toLowerCase() + "-" + NODES.incrementAndGet());
@@ -89,7 +106,9 @@ final class BenchNode implements AutoCloseable {
         };
         EventLoopGroup group = new MultiThreadIoEventLoopGroup(1, factory, NioIoHandler.newFactory());
         AutoCloseable closeable = null;
+        SessionStore store = null;
         try {
+            store = storeFactory.apply(group);
             Consumer<SocketChannel> tls;
             switch (spec.provider()) {
                 case ENGINE -> {
@@ -140,8 +159,11 @@ final class BenchNode implements AutoCloseable {
                         }
                     })
                     .bind(new InetSocketAddress("127.0.0.1", 0)).sync().channel();
-            return new BenchNode(group, listener, closeable, threads);
+            return new BenchNode(group, listener, closeable, threads, ownStore ? store : null);
         } catch (Throwable t) {
+            if (ownStore && store != null) {
+                store.close();
+            }
             group.shutdownGracefully(0, 1, TimeUnit.SECONDS).awaitUninterruptibly(5, TimeUnit.SECONDS);
             if (closeable != null) {
                 closeable.close();
@@ -167,6 +189,13 @@ final class BenchNode implements AutoCloseable {
     @Override
     public void close() {
         listener.close().awaitUninterruptibly(2, TimeUnit.SECONDS);
+        if (ownedStore != null) {
+            try {
+                ownedStore.close(); // before the group its Redis connections run on
+            } catch (Exception e) {
+                System.err.println("closing a store failed: " + e);
+            }
+        }
         group.shutdownGracefully(0, 2, TimeUnit.SECONDS).awaitUninterruptibly(5, TimeUnit.SECONDS);
         try {
             context.close();

@@ -28,6 +28,9 @@ final class CountingMetrics implements SessionCacheMetrics {
             }
             sb.append(k).append(' ').append(v.sum());
         });
+        if (latency.getTotalCount() > 0) {
+            sb.append(", store lookup p50/p99 ").append(lookupLatency());
+        }
         return sb.isEmpty() ? "–" : sb.toString();
     }
 
@@ -76,7 +79,21 @@ final class CountingMetrics implements SessionCacheMetrics {
         count("dropped writes");
     }
 
+    private final org.HdrHistogram.ConcurrentHistogram latency = new org.HdrHistogram.ConcurrentHistogram(3);
+
     @Override
     public void lookupLatency(long nanos) {
+        latency.recordValue(Math.max(1, nanos / 1000));
+    }
+
+    /** p50 / p99 of the stores' own lookup latency (from the call until the store's answer), µs. */
+    String lookupLatency() {
+        return latency.getTotalCount() == 0 ? "–"
+                : latency.getValueAtPercentile(50) + " / " + latency.getValueAtPercentile(99) + " µs";
+    }
+
+    @Override
+    public void lookupRetried(boolean found) {
+        count(found ? "retries found" : "retries missing");
     }
 }

@@ -152,6 +152,8 @@ public final class HandshakeBenchmark {
             }
             warm.add(oneNode("warm-up resumed", Provider.ENGINE, certs.ecdsa, protocol, Pattern.RESUME_SAME));
             warm.add(redisNodes("warm-up redis", 2, certs.ecdsa, protocol, Pattern.PAIR_OTHER, redis, ring, "warm"));
+            warm.add(redisNodes("warm-up redis, shared loop", 2, certs.ecdsa, protocol, Pattern.PAIR_OTHER, redis, ring,
+                    "warm", true));
             compare(null, warm, quick ? 2 : 5);
         }
         storeCounts.clear();
@@ -192,11 +194,12 @@ public final class HandshakeBenchmark {
         // 2: same node (near-cache) vs another node (Redis), pairs of full + resumed handshakes.
         for (String protocol : protocols) {
             List<Live> group = new ArrayList<>();
-            for (Pattern pattern : List.of(Pattern.PAIR_SAME, Pattern.PAIR_OTHER)) {
-                String name = String.format("2 nodes + Redis, %s, %s, %s", pattern == Pattern.PAIR_SAME
-                        ? "full then resume on same node" : "full then resume on other node", protocol, certs.ecdsa.label());
-                group.add(redisNodes(name, 2, certs.ecdsa, protocol, pattern, redis, ring, "pair"));
-            }
+            group.add(redisNodes(Report.pairName(protocol, true), 2, certs.ecdsa, protocol, Pattern.PAIR_SAME, redis,
+                    ring, "pair", true));
+            group.add(redisNodes(Report.pairName(protocol, false), 2, certs.ecdsa, protocol, Pattern.PAIR_OTHER, redis,
+                    ring, "pair", true));
+            group.add(redisNodes(Report.pairNameOwnThreads(protocol), 2, certs.ecdsa, protocol, Pattern.PAIR_OTHER, redis,
+                    ring, "pair", false));
             compare(s, group, rounds);
         }
 
@@ -257,6 +260,9 @@ public final class HandshakeBenchmark {
                     record(s, sums.get(live));
                     if (live.metrics() != null) {
                         storeCounts.put(live.name(), live.metrics().summary());
+                        if (only != null) { // a partial run writes no report: show them here
+                            System.out.println("  counters: " + live.metrics().summary());
+                        }
                     }
                 }
             }
@@ -355,15 +361,24 @@ public final class HandshakeBenchmark {
     /** {@code count} nodes of this engine, each with its own Redis store (own near-cache), one shared Redis. */
     private Live redisNodes(String name, int count, Certificates.Pair cert, String protocol, Pattern pattern,
                             RedisProcess redis, SealingKeyRing ring, String prefix) throws Exception {
+        return redisNodes(name, count, cert, protocol, pattern, redis, ring, prefix, false);
+    }
+
+    /**
+     * {@code count} nodes of this engine, each with its own Redis store (own near-cache), one shared
+     * Redis; {@code sharedLoop}: each store runs Lettuce on its node's event loop.
+     */
+    private Live redisNodes(String name, int count, Certificates.Pair cert, String protocol, Pattern pattern,
+                            RedisProcess redis, SealingKeyRing ring, String prefix, boolean sharedLoop) throws Exception {
         List<AutoCloseable> parts = new ArrayList<>();
         List<BenchNode> nodes = new ArrayList<>();
         CountingMetrics metrics = new CountingMetrics();
         try {
             for (int i = 0; i < count; i++) {
-                SessionStore store = RedisSessionStores.create(redis.uri(),
-                        options(ring, prefix).toBuilder().metrics(metrics).build());
-                parts.add(store);
-                BenchNode node = BenchNode.start(new BenchNode.Spec(Provider.ENGINE, cert, protocol), store, metrics);
+                BenchNode node = BenchNode.startWithOwnStore(new BenchNode.Spec(Provider.ENGINE, cert, protocol),
+                        group -> RedisSessionStores.create(redis.uri(), options(ring, prefix).toBuilder().metrics(metrics)
+                                .eventLoopGroup(sharedLoop ? group : null).build()),
+                        metrics);
                 parts.add(node);
                 nodes.add(node);
             }
@@ -387,24 +402,41 @@ public final class HandshakeBenchmark {
         Random random = new Random(42);
         // near-cache large enough for every record put here (the default is 10,000)
         RedisStoreOptions options = options(ring, "lookup").toBuilder().nearCacheMaximumSize(4L * n + 10_000).build();
+        RedisClient client = RedisClient.create(redis.uri());
         try (NearCacheSessionStore a = RedisSessionStores.create(redis.uri(), options);
-             NearCacheSessionStore b = RedisSessionStores.create(redis.uri(), options)) {
+             NearCacheSessionStore b = RedisSessionStores.create(redis.uri(), options);
+             NearCacheSessionStore noRetry = RedisSessionStores.create(redis.uri(),
+                     options.toBuilder().missRetryDelay(Duration.ZERO).build());
+             StatefulRedisConnection<String, String> strings = client.connect(StringCodec.UTF8);
+             StatefulRedisConnection<byte[], byte[]> bytes = client.connect(ByteArrayCodec.INSTANCE)) {
             List<SessionKey> tls12 = new ArrayList<>();
             List<SessionKey> tls13 = new ArrayList<>();
             for (int i = 0; i < n; i++) {
                 tls12.add(put(a, TlsProtocol.TLS_1_2, random));
                 tls13.add(put(a, TlsProtocol.TLS_1_3, random));
             }
+            // the raw GET reads a value of the size the store writes, measured in the same loop
+            String realKey = strings.sync().keys("lookup:*").getFirst();
+            s.storedValueBytes = strings.sync().strlen(realKey).intValue();
+            byte[] value = new byte[s.storedValueBytes];
+            random.nextBytes(value);
+            byte[] rawKey = "raw-get-probe".getBytes(StandardCharsets.UTF_8);
+            bytes.sync().set(rawKey, value);
             Histogram near = new Histogram(3);
             Histogram remote = new Histogram(3);
             Histogram take = new Histogram(3);
             Histogram miss = new Histogram(3);
+            Histogram missNoRetry = new Histogram(3);
             Histogram raw = new Histogram(3);
             // warm-up: the JIT and connections, on keys not measured afterwards
             for (int i = 0; i < Math.min(n, 2000); i++) {
                 a.get(tls12.get(i)).toCompletableFuture().join();
                 b.get(new SessionKey("bench", SessionId.random())).toCompletableFuture().join();
+                noRetry.get(new SessionKey("bench", SessionId.random())).toCompletableFuture().join();
+                bytes.sync().get(rawKey);
             }
+            // Interleaved, so that load changes (and the invalidation messages each take publishes)
+            // hit every kind alike.
             for (int i = 0; i < n; i++) {
                 time(near, () -> a.get(tls12.get(random.nextInt(n))).toCompletableFuture().join());
                 SessionKey unseen = tls12.get(i); // b never read it: a Redis round trip
@@ -412,31 +444,18 @@ public final class HandshakeBenchmark {
                 time(take, () -> b.take(tls13.get(0)).toCompletableFuture().join());
                 tls13.removeFirst();
                 time(miss, () -> b.get(new SessionKey("bench", SessionId.random())).toCompletableFuture().join());
-            }
-            RedisClient client = RedisClient.create(redis.uri());
-            try (StatefulRedisConnection<String, String> strings = client.connect(StringCodec.UTF8);
-                 StatefulRedisConnection<byte[], byte[]> bytes = client.connect(ByteArrayCodec.INSTANCE)) {
-                String realKey = strings.sync().keys("lookup:*").getFirst();
-                int size = strings.sync().strlen(realKey).intValue();
-                s.storedValueBytes = size;
-                byte[] value = new byte[size];
-                random.nextBytes(value);
-                byte[] key = "raw-get-probe".getBytes(StandardCharsets.UTF_8);
-                bytes.sync().set(key, value);
-                for (int i = 0; i < Math.min(n, 2000); i++) {
-                    bytes.sync().get(key);
-                }
-                for (int i = 0; i < n; i++) {
-                    time(raw, () -> bytes.sync().get(key));
-                }
-            } finally {
-                client.shutdown(Duration.ZERO, Duration.ofSeconds(2));
+                time(missNoRetry, () -> noRetry.get(new SessionKey("bench", SessionId.random())).toCompletableFuture().join());
+                time(raw, () -> bytes.sync().get(rawKey));
             }
             s.lookup.add(row("near-cache hit (TLS 1.2 `get`, same node)", near));
             s.lookup.add(row("Redis hit (TLS 1.2 `get`, other node: GET + open + decode)", remote));
             s.lookup.add(row("Redis take (TLS 1.3 `take`: GETDEL + open + decode)", take));
-            s.lookup.add(row("miss (`get` of an unknown id: GET nil)", miss));
+            s.lookup.add(row("miss (`get` of an unknown id: GET nil, and again after the "
+                    + options.missRetryDelay().toMillis() + " ms miss retry)", miss));
+            s.lookup.add(row("miss with the retry off (`missRetryDelay(ZERO)`: one GET nil)", missNoRetry));
             s.lookup.add(row("raw Lettuce sync `GET` of a " + s.storedValueBytes + "-byte value", raw));
+        } finally {
+            client.shutdown(Duration.ZERO, Duration.ofSeconds(2));
         }
     }
 

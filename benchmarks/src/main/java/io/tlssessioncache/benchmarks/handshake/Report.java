@@ -85,9 +85,12 @@ final class Report {
             Result same = r.get(pairName(p, true));
             Result other = r.get(pairName(p, false));
             double ratio = same.resumed().getMean() / other.resumed().getMean();
-            md.append(String.format(Locale.ROOT, "| %s resumption on another node (Redis) ≥ 0.9× same node (rate = 1 / mean resumed-handshake latency) | %.2f× (p50 %d vs %d µs; resumed %.1f%% vs %.1f%%) | %s |%n",
+            Result own = r.get(pairNameOwnThreads(p));
+            String ownText = own == null ? "" : String.format(Locale.ROOT, "; with Lettuce on its own threads (the "
+                    + "default, `serve`): %.2f×", same.resumed().getMean() / own.resumed().getMean());
+            md.append(String.format(Locale.ROOT, "| %s resumption on another node (Redis) ≥ 0.9× same node (rate = 1 / mean resumed-handshake latency) | %.2f× with Lettuce on the node's event loop (p50 %d vs %d µs; resumed %.1f%% vs %.1f%%)%s | %s |%n",
                     p, ratio, other.resumed().getValueAtPercentile(50), same.resumed().getValueAtPercentile(50),
-                    100 * other.resumptionRate(), 100 * same.resumptionRate(), met(ratio >= 0.9)));
+                    100 * other.resumptionRate(), 100 * same.resumptionRate(), ownText, met(ratio >= 0.9)));
         }
         for (String p : List.of("TLSv1.3", "TLSv1.2")) {
             for (String c : List.of(ec, rsa)) {
@@ -122,7 +125,11 @@ final class Report {
                 + "Each client repeats a pair: a full handshake on node A, then that session offered to node A again "
                 + "(*same node*) or to node B, which never saw it (*other node*). TLS 1.2 on the same node is a near-cache "
                 + "hit; on the other node a Redis `GET`. TLS 1.3 tickets are single-use, so both are a Redis `GETDEL` (take). "
-                + "Compare the **resumed** latency columns (both scenarios do the same full handshakes).\n\n");
+                + "Compare the **resumed** latency columns (both scenarios do the same full handshakes). Each node has one "
+                + "event-loop thread, and its store runs Lettuce on it (`RedisStoreOptions.eventLoopGroup`), so a lookup is "
+                + "written and answered on that thread; the last row of each protocol is the other node with Lettuce on "
+                + "its own threads (the store's default, and what `serve` does, whose event-loop group has several "
+                + "threads).\n\n");
         table(md, b.results().stream().filter(x -> x.name().startsWith("2 nodes")).toList(), r, true);
         counters(md, b, "2 nodes");
 
@@ -239,9 +246,15 @@ final class Report {
                 provider == Provider.ENGINE ? " + Redis" : "");
     }
 
+    /** Section 2's scenarios: Lettuce on the node's event loop, as the target rows compare. */
     static String pairName(String protocol, boolean same) {
         return String.format("2 nodes + Redis, %s, %s, %s", same ? "full then resume on same node" : "full then resume on other node",
                 protocol, "ECDSA P-256");
+    }
+
+    /** Section 2's extra row: the other node with Lettuce on its own threads (the store's default, `serve`). */
+    static String pairNameOwnThreads(String protocol) {
+        return pairName(protocol, false) + ", Lettuce on its own threads";
     }
 
     private static void table(StringBuilder md, List<Result> rows, Map<String, Result> all, boolean withRate) {
