@@ -20,7 +20,7 @@ final class Analysis {
         String ec = "ECDSA P-256";
         String engine = Provider.ENGINE.label;
         String tcn = Provider.NETTY_OPENSSL.label;
-        StringBuilder md = new StringBuilder("## Why targets are missed, and what the engine should change\n\n");
+        StringBuilder md = new StringBuilder("## Why targets are missed, and what was changed\n\n");
 
         if (!s.reference.isEmpty()) {
             md.append("**OpenSSL alone, same machine, same run** (`openssl s_server -www` vs `openssl s_time -new` / "
@@ -69,8 +69,9 @@ final class Analysis {
                 md.append("Handshakes/s ratios are compressed further because the server is not the bottleneck: "
                         + "JFR shows its event-loop thread idle in `select` for a large share of the run while the 4 "
                         + "client threads (which pay their own X25519 and, for full handshakes, a signature "
-                        + "verification) and other processes share the 2 CPUs. Engine change suggested: cut the "
-                        + "per-connection Java work listed in the profile notes below.\n");
+                        + "verification) and other processes share the 2 CPUs, so the server-CPU ratio is the fairer "
+                        + "one. What is left on the server is per-connection work in Netty and the engine, spread thin "
+                        + "(see the profile notes below): no single change recovers a factor.\n");
             }
         }
 
@@ -117,18 +118,20 @@ final class Analysis {
                                 + "offers resumed (same node: %.1f%%).** ", p, ratio, 100 * other.resumptionRate(),
                         100 * same.resumptionRate()));
                 md.append(p.equals("TLSv1.2")
-                        ? "On the same node a TLS 1.2 session is a near-cache hit; on another node it is a Redis `GET` "
-                        + "(section 4: a round trip of ~100 µs p50 on this loaded machine, against ~2 µs). "
+                        ? "On the same node a TLS 1.2 session is a near-cache hit (a few µs); on another node it is a "
+                        + "Redis `GET`: the store's own lookup latency is in the counters of section 2 (`store lookup "
+                        + "p50/p99`). That is more than the raw round trip of section 4 because, in this pattern, the "
+                        + "first node's close and asynchronous `SET`, Redis, the second node and the client all want the "
+                        + "2 CPUs in the same few hundred µs. Running Lettuce on the node's event loop "
+                        + "(`RedisStoreOptions.eventLoopGroup`) removes two thread hand-offs per lookup; the last row "
+                        + "shows the store's default for comparison. What remains is the round trip itself, which is the "
+                        + "design (the session lives in Redis), not overhead. "
                         : "A TLS 1.3 ticket is single-use, so both cases `take` it from Redis; a difference is noise or the "
                         + "second node's connection to Redis. ");
-                md.append("Offers that did not resume are *misses* in the counters of section 2: the ticket or session "
-                        + "was not in Redis yet. The node that made it stores it **asynchronously** after the handshake, "
-                        + "and this client reconnects to the other node within microseconds of receiving the response, "
-                        + "so its `GET`/`GETDEL` can reach Redis before the first node's `SET` (the two use different "
-                        + "connections; on a loaded 2-CPU machine Lettuce's I/O thread can lag by milliseconds). "
-                        + "Engine change suggested: on a miss, retry the lookup once after ~1–2 ms while within the lookup "
-                        + "deadline (misses are rare in steady state, so this costs little); or hold the server's last "
-                        + "handshake flight until the store acknowledged the put (bounded by a deadline).\n");
+                md.append("A new session is stored **asynchronously** after the handshake, and this client reconnects to "
+                        + "the other node within microseconds, so its `GET`/`GETDEL` can reach Redis before the first "
+                        + "node's `SET`. The store asks once more after 5 ms (`missRetryDelay`) when Redis answers nil; "
+                        + "`retries found` in the counters are offers that this rescued, *misses* those it did not.\n");
             }
         }
 
@@ -151,11 +154,11 @@ final class Analysis {
             double raw = Double.parseDouble(s.lookup.get(5)[1]);
             md.append(String.format(Locale.ROOT, "- **The store's Redis hit vs a raw `GET` (section 4):** p50 %.1f µs vs %.1f µs "
                             + "for a synchronous Lettuce `GET` of the same size, i.e. the store adds about %.0f µs per remote "
-                            + "lookup on top of the round trip (near-cache hit: %.1f µs). That is the asynchronous path "
-                            + "(command queued to Lettuce's event loop, completion back on another thread), the circuit "
-                            + "breaker and deadline bookkeeping, AES-GCM open and decode. **Suggested change (redis-store):** "
-                            + "run Lettuce on the server's event loops (see below) so a lookup issued on an event loop "
-                            + "completes there, and measure `SealedRecordCodec.decode` in the JMH table for its share.%n",
+                            + "lookup on top of the round trip (near-cache hit: %.1f µs), measured in the same loop. That "
+                            + "is the asynchronous path (a fresh stage, the deadline timer), the circuit breaker, AES-GCM "
+                            + "open and decode (see `SealedCodecBenchmark` in the JMH table), and the near-cache's checks "
+                            + "and fill. A miss costs the retry's 5 ms plus a second round trip (a genuine miss only; the "
+                            + "row with the retry off is one round trip).%n",
                     hit, raw, hit - raw, near));
         }
 
@@ -182,39 +185,37 @@ final class Analysis {
 
         md.append("""
 
-                **Profile notes** (JFR `settings=profile`: Java execution samples and native-method samples of the
-                engine node's event-loop thread, TLS 1.3, ECDSA, in-memory store, full and resumed runs profiled
-                separately with `--full --only ...`; the samplers see few samples on this loaded machine, so read
-                them as a ranking, not as shares):
+                **Profile notes** (JFR `settings=profile` on the engine node's event-loop thread, `--full --only ...`;
+                JFR sees Java frames only, not the time inside OpenSSL's downcalls, and few samples on this machine,
+                so read them as a ranking):
 
-                - The node thread spends a large share of its samples idle in `select` (native) and a visible share
-                  in socket writes; time inside OpenSSL (`NativeSsl.handshake` in native state) is *smaller* than
-                  the Java work around it. The Java side, by inclusive samples: `SslHandler.unwrap` →
-                  `OpenSslServerEngine.unwrap` → `NativeSsl.handshake` with its callbacks (`onGetSession`;
-                  `onNewSession`, which builds the record — server name, ALPN, cipher strings read through FFM —
-                  and puts it into the store), then `ClientHelloLookupHandler` (parse, lookup, handler
-                  replacement), then per-connection creation (`ResumingSslContext.newHandler` → `NativeSsl.create`:
-                  `SSL_new`, two memory BIOs, a malloc'd 16 KiB plaintext block, a `Cleaner` registration and a
-                  weak-reference registry entry), then Netty's allocator and promises.
-                - With the Redis store, the hottest Java frame is `NioIoHandler.wakeup`, reached from
-                  `Channel.writeAndFlush` inside Lettuce's `DefaultEndpoint`: every store put and lookup is handed
-                  from the server's event loop to Lettuce's own event loop (a task plus an epoll wake-up system call),
-                  and the answer hops back the same way.
+                - Resumed TLS 1.2 (ECDSA, in-memory store; ~190 samples): the node thread's Java time is spread over
+                  Netty's pipeline: `SslHandler.unwrap` → `OpenSslServerEngine.unwrap` → `NativeSsl.handshake` (with
+                  `onGetSession`: a confined arena, `d2i_SSL_SESSION`) about 40% inclusive, the ClientHello hook
+                  (parse, store lookup, handler replacement, `NativeSsl.create`: `SSL_new`, two memory BIOs, a 16 KiB
+                  block) about 27%, the rest accept/registration, writes, promises and close. No frame is above 5% on
+                  its own.
+                - Full TLS 1.3 (per-call CPU counters in a scratch build, see docs/performance-notes.md): OpenSSL's own
+                  handshake ≈ 290 µs of ≈ 690 µs; each ticket ≈ 40 µs (upcall, `i2d_SSL_SESSION`, record, store put),
+                  of which the Caffeine maintenance hand-off was 10–14 µs before it moved to the writing thread.
 
-                **Suggested changes**, in the order of expected gain:
-                1. redis-store: give Lettuce the server's event loops (`ClientResources.builder().eventLoopGroupProvider(...)`)
-                   so a command issued on an event loop is written there, without the cross-thread wake-up; or batch puts.
-                2. engine: issue one TLS 1.3 ticket per full handshake by default (`ticketsPerHandshake(1)`): it halves
-                   the record building, sealing and Redis writes of a full handshake; clients use one ticket per
-                   connection anyway.
-                3. engine: take the 16 KiB plaintext block from a per-event-loop pool instead of one `malloc` +
-                   `Cleaner` per connection; build the record's strings (server name, ALPN, cipher) once per
-                   session, lazily.
-                4. lookup: on a miss, retry once after ~1–2 ms within the lookup deadline (see the misses above).
+                **Done after the profile:** one TLS 1.3 ticket per full handshake by default (`ticketsPerHandshake(1)`,
+                `serve --tickets 1`: half the store writes and Redis memory; browsers, curl and the JDK keep only the
+                newest ticket); Caffeine maintenance on the writing thread (no `ForkJoinPool` wake-up per stored
+                session); one retry of a Redis miss after 5 ms within the deadline (the put/lookup race between
+                nodes: 3-node TLS 1.3 resumption from 96–99% to 100% in these runs); `RedisStoreOptions.eventLoopGroup`
+                to run Lettuce on the server's event loop (section 2).
 
-                To profile again: `java --enable-native-access=ALL-UNNAMED -XX:StartFlightRecording=filename=bench.jfr,settings=profile -cp benchmarks/target/benchmarks.jar io.tlssessioncache.benchmarks.handshake.HandshakeBenchmark --quick --out /tmp/x`,
-                then `jfr print --stack-depth 25 --events jdk.ExecutionSample bench.jfr` and group the samples of the
-                `bench-node-engine` threads by top frame.
+                **Not done, and why:** reading cipher/SNI/ALPN/peer certificate once per connection instead of per
+                ticket (with one ticket there is nothing left to share); pooling the 16 KiB per-connection block
+                (~1–2 µs per connection, below what a run resolves); one Redis connection per server event loop,
+                so every loop of a multi-loop server gets the shared-loop saving (`serve` keeps Lettuce on its own
+                threads, because with one shared connection the other loops would queue behind a loop busy with
+                handshakes).
+
+                To profile again: `java --enable-native-access=ALL-UNNAMED -XX:StartFlightRecording=filename=bench.jfr,settings=profile -cp benchmarks/target/benchmarks.jar io.tlssessioncache.benchmarks.handshake.HandshakeBenchmark --full --only '^1 node, resumed, TLSv1.2, ECDSA' --out /tmp/x`,
+                then `jfr print --stack-depth 40 --events jdk.ExecutionSample bench.jfr` and group the samples of the
+                `bench-node-engine` threads by frame.
 
                 """);
         return md.toString();
