@@ -41,8 +41,8 @@ final class Report {
 
                 """.formatted(b.quick() ? "" : " --full", HandshakeBenchmark.now()));
 
-        md.append("## Rerun\n\n```sh\nbin/benchmark            # quick: ~3 minutes, rewrites docs/benchmarks.md and docs/benchmarks-handshakes.png\n"
-                + "bin/benchmark --full     # longer windows and JMH iterations (~15 minutes)\n```\n\n"
+        md.append("## Rerun\n\n```sh\nbin/benchmark            # quick: ~5 minutes, rewrites docs/benchmarks.md and docs/benchmarks-handshakes.png\n"
+                + "bin/benchmark --full     # longer windows and JMH iterations (~20 minutes)\n```\n\n"
                 + "It builds `benchmarks/target/benchmarks.jar` (`bin/mvn -q -ntp -DskipTests -pl benchmarks -am package`), runs the "
                 + "JMH benchmarks, then `io.tlssessioncache.benchmarks.handshake.HandshakeBenchmark`, which generates certificates "
                 + "with the `openssl` CLI in a temporary directory, starts a `redis-server` on a free loopback port "
