@@ -194,7 +194,11 @@ final class Analysis {
                   `onGetSession`: a confined arena, `d2i_SSL_SESSION`) about 40% inclusive, the ClientHello hook
                   (parse, store lookup, handler replacement, `NativeSsl.create`: `SSL_new`, two memory BIOs, a 16 KiB
                   block) about 27%, the rest accept/registration, writes, promises and close. No frame is above 5% on
-                  its own.
+                  its own. A native profile of the same thread (`perf`, cpu-clock, with the JIT's perf map) puts
+                  the Java share at ~26%; the kernel's TCP work on loopback is 40% (a `write` also runs the
+                  receiver's stack), libcrypto + libssl 20%, libc 13% (malloc, OpenSSL 3.0's name lookups and
+                  locks): even with no Java, a resumed TLS 1.2 handshake would cost the server about a third of
+                  a full one, not an eighth.
                 - Full TLS 1.3 (per-call CPU counters in a scratch build, see docs/performance-notes.md): OpenSSL's own
                   handshake ≈ 290 µs of ≈ 690 µs; each ticket ≈ 40 µs (upcall, `i2d_SSL_SESSION`, record, store put),
                   of which the Caffeine maintenance hand-off was 10–14 µs before it moved to the writing thread.
