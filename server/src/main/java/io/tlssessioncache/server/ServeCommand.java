@@ -100,6 +100,12 @@ final class ServeCommand implements Callable<Integer> {
                     + "Default: ${DEFAULT-VALUE}.")
     Duration lookupDeadline;
 
+    @Option(names = "--miss-retry-delay", paramLabel = "DURATION", converter = DurationConverter.class,
+            description = "Redis store only: a lookup that found nothing asks Redis once more after this delay, "
+                    + "within --lookup-deadline (a session stored by another node a moment ago may not have "
+                    + "reached Redis yet); 0ms turns it off. Default: 5ms.")
+    Duration missRetryDelay;
+
     @Option(names = "--key-prefix", paramLabel = "PREFIX",
             description = "Redis store only: first part of every Redis key and of the invalidation channel "
                     + "(1-64 of A-Z a-z 0-9 . _ -; default tls-session), e.g. to give a Redis ACL user ~PREFIX:*.")
@@ -191,6 +197,9 @@ final class ServeCommand implements Callable<Integer> {
         if (lookupDeadline.isZero() || lookupDeadline.compareTo(Duration.ofSeconds(10)) > 0) {
             throw new ParameterException(cl, "--lookup-deadline must be more than 0 and at most 10s");
         }
+        if (missRetryDelay != null && missRetryDelay.compareTo(Duration.ofSeconds(1)) > 0) {
+            throw new ParameterException(cl, "--miss-retry-delay must be at most 1s");
+        }
         if (!CONTEXT_NAME.matcher(contextName).matches()) {
             throw new ParameterException(cl, "--context-name must be 1 to 32 characters of A-Z a-z 0-9 . _ -");
         }
@@ -208,7 +217,8 @@ final class ServeCommand implements Callable<Integer> {
                 lookupDeadline,
                 Optional.ofNullable(keyPrefix),
                 Optional.ofNullable(sealingKeyFile),
-                Optional.ofNullable(metricsListen));
+                Optional.ofNullable(metricsListen),
+                Optional.ofNullable(missRetryDelay));
     }
 
     private static void requireReadable(CommandLine cl, String option, Path file) {

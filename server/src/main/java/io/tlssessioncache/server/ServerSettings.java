@@ -23,6 +23,7 @@ import java.util.Optional;
  * @param keyPrefix       Redis only: first part of every key
  * @param sealingKeyFile  Redis only: the key ring file sealing entries at rest
  * @param metricsListen   where to serve the meters over plain HTTP ({@code GET /metrics}); empty: nowhere
+ * @param missRetryDelay  Redis only: when a lookup that found nothing is asked once more (zero: never); empty: the store's default
  */
 record ServerSettings(
         List<HostPort> listen,
@@ -38,7 +39,8 @@ record ServerSettings(
         Duration lookupDeadline,
         Optional<String> keyPrefix,
         Optional<Path> sealingKeyFile,
-        Optional<HostPort> metricsListen) {
+        Optional<HostPort> metricsListen,
+        Optional<Duration> missRetryDelay) {
 
     ServerSettings {
         listen = List.copyOf(listen);
@@ -53,6 +55,7 @@ record ServerSettings(
         Objects.requireNonNull(keyPrefix, "keyPrefix");
         Objects.requireNonNull(sealingKeyFile, "sealingKeyFile");
         Objects.requireNonNull(metricsListen, "metricsListen");
+        Objects.requireNonNull(missRetryDelay, "missRetryDelay");
         if (listen.isEmpty()) {
             throw new IllegalArgumentException("at least one listen address");
         }

@@ -28,8 +28,10 @@ final class SessionStores {
     static SessionStore open(StoreSpec spec, ServerSettings settings, SessionCacheMetrics metrics) {
         return switch (spec) {
             case StoreSpec.Memory memory -> {
-                if (settings.keyPrefix().isPresent() || settings.sealingKeyFile().isPresent()) {
-                    throw new StoreOptionException("--key-prefix and --sealing-key-file are only used with a Redis --store");
+                if (settings.keyPrefix().isPresent() || settings.sealingKeyFile().isPresent()
+                        || settings.missRetryDelay().isPresent()) {
+                    throw new StoreOptionException(
+                            "--key-prefix, --sealing-key-file and --miss-retry-delay are only used with a Redis --store");
                 }
                 yield InMemorySessionStore.builder().maximumSize(settings.maxSessions()).metrics(metrics).build();
             }
@@ -46,6 +48,7 @@ final class SessionStores {
                     .nearCacheMaximumSize(settings.maxSessions())
                     .metrics(metrics);
             settings.keyPrefix().ifPresent(options::keyPrefix);
+            settings.missRetryDelay().ifPresent(options::missRetryDelay);
             if (settings.sealingKeyFile().isPresent()) {
                 options.keyRing(SealingKeyRing.fromFile(settings.sealingKeyFile().get()));
             } else if (System.getenv(SEALING_KEYS_ENV) != null) {

@@ -11,6 +11,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import java.util.Optional;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import picocli.CommandLine;
@@ -52,7 +53,7 @@ class CliTest {
             assertFalse(String.join(" ", option.description()).isBlank(), option.longestName() + " has no description");
         }
         for (String expected : List.of("--listen", "--cert", "--key", "--store", "--session-timeout", "--tickets",
-                "--protocols", "--client-auth", "--trust", "--context-name", "--lookup-deadline", "--key-prefix",
+                "--protocols", "--client-auth", "--trust", "--context-name", "--lookup-deadline", "--miss-retry-delay", "--key-prefix",
                 "--sealing-key-file", "127.0.0.1:8443", "2h", "50ms")) {
             assertTrue(help.out().contains(expected), expected + " missing from\n" + help.out());
         }
@@ -84,6 +85,7 @@ class CliTest {
         assertEquals(ClientAuthMode.NONE, settings.clientAuth());
         assertEquals("default", settings.contextName());
         assertEquals(Duration.ofMillis(50), settings.lookupDeadline());
+        assertEquals(Optional.empty(), settings.missRetryDelay()); // the store's default (5 ms)
     }
 
     @Test
@@ -105,6 +107,8 @@ class CliTest {
         assertEquals("edge-1", settings.contextName());
         assertEquals(Duration.ofMillis(20), settings.lookupDeadline());
         assertEquals(10, settings.maxSessions());
+        ServerSettings redis = parse("serve", "--store", "redis://127.0.0.1:6379", "--miss-retry-delay", "0ms");
+        assertEquals(Optional.of(Duration.ZERO), redis.missRetryDelay());
     }
 
     @Test
@@ -128,6 +132,9 @@ class CliTest {
                 new Case(List.of("serve", "--context-name", "a b"), "--context-name must be"),
                 new Case(List.of("serve", "--store", "mysql://db"), "is not a store"),
                 new Case(List.of("serve", "--key-prefix", "x"), "only used with a Redis --store"),
+                new Case(List.of("serve", "--miss-retry-delay", "2ms"), "only used with a Redis --store"),
+                new Case(List.of("serve", "--store", "redis://127.0.0.1:6379", "--miss-retry-delay", "2s"),
+                        "--miss-retry-delay must be at most 1s"),
                 new Case(List.of("serve", "--listne", "x"), "Unknown option"),
                 new Case(List.of("frobnicate"), "Unmatched argument"))) {
             Run result = run(c.args().toArray(String[]::new));

@@ -63,6 +63,7 @@ class RedisStoreTest {
         // tested in redis-store and netty-integration.
         return TestServers.start("serve", "--listen", "127.0.0.1:0", "--store", redis.uri(),
                 "--sealing-key-file", sealingKeys.toString(), "--key-prefix", "server-test", "--lookup-deadline", "2s",
+                "--miss-retry-delay", "10ms",
                 "--cert", certificate.certificate().toString(), "--key", certificate.privateKey().toString());
     }
 
