@@ -35,7 +35,7 @@ public final class ClientSession implements AutoCloseable {
     /** The wire version of the session, e.g. 0x0304 for TLS 1.3. */
     public int protocolVersion() {
         try {
-            return (int) NativeClient.H.SSL_SESSION_get_protocol_version.invokeExact(pointer());
+            return (int) Native.SSL_SESSION_get_protocol_version.invokeExact(pointer());
         } catch (Throwable t) {
             throw new IllegalStateException(t);
         }
@@ -45,7 +45,7 @@ public final class ClientSession implements AutoCloseable {
     public void close() {
         if (closed.compareAndSet(false, true)) {
             try {
-                NativeClient.H.SSL_SESSION_free.invokeExact(session);
+                Native.SSL_SESSION_free.invokeExact(session);
             } catch (Throwable t) {
                 throw new IllegalStateException(t);
             }

@@ -263,7 +263,8 @@ final class Native {
         return LINKER.downcallHandle(CRYPTO.findOrThrow(name), fd, Linker.Option.critical(true));
     }
 
-    private static MethodHandle ssl(String name, FunctionDescriptor fd, boolean critical) {
+    /** A libssl downcall; {@code critical}: a trivial call that never blocks nor calls back. Also for NativeClient's own symbols. */
+    static MethodHandle ssl(String name, FunctionDescriptor fd, boolean critical) {
         return link(SSL, name, fd, critical);
     }
 

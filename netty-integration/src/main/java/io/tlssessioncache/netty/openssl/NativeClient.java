@@ -90,12 +90,12 @@ public final class NativeClient implements AutoCloseable {
         int fd = openSocket(address);
         MemorySegment ssl = MemorySegment.NULL;
         try (Arena arena = Arena.ofConfined()) {
-            ssl = (MemorySegment) H.SSL_new.invokeExact(ctx);
+            ssl = (MemorySegment) Native.SSL_new.invokeExact(ctx);
             if (ssl.equals(MemorySegment.NULL)) {
-                throw new IOException(errors("SSL_new"));
+                throw new IOException(OpenSsl.drainErrors("SSL_new"));
             }
             if ((int) H.SSL_set_fd.invokeExact(ssl, fd) != 1) {
-                throw new IOException(errors("SSL_set_fd"));
+                throw new IOException(OpenSsl.drainErrors("SSL_set_fd"));
             }
             if (serverName != null) {
                 long ignored = (long) H.SSL_ctrl.invokeExact(ssl, SSL_CTRL_SET_TLSEXT_HOSTNAME, 0L,
@@ -103,28 +103,28 @@ public final class NativeClient implements AutoCloseable {
             }
             if (resume != null) {
                 if ((int) H.SSL_set_session.invokeExact(ssl, resume.pointer()) != 1) {
-                    throw new IOException(errors("SSL_set_session"));
+                    throw new IOException(OpenSsl.drainErrors("SSL_set_session"));
                 }
             }
             long deadline = System.nanoTime() + timeoutMillis * 1_000_000L;
             MemorySegment s = ssl;
             retrying(s, "handshake", deadline, () -> (int) H.SSL_connect.invokeExact(s));
-            boolean reused = (int) H.SSL_session_reused.invokeExact(ssl) == 1;
+            boolean reused = (int) Native.SSL_session_reused.invokeExact(ssl) == 1;
             if (request.length > 0) {
                 MemorySegment out = arena.allocate(request.length);
                 MemorySegment.copy(request, 0, out, JAVA_BYTE, 0, request.length);
-                retrying(s, "write", deadline, () -> (int) H.SSL_write.invokeExact(s, out, request.length));
+                retrying(s, "write", deadline, () -> (int) Native.SSL_write.invokeExact(s, out, request.length));
             }
             MemorySegment in = arena.allocate(Math.max(responseBytes, 64));
             int got = 0;
             while (got < responseBytes) {
-                got += retrying(s, "read", deadline, () -> (int) H.SSL_read.invokeExact(s, in, (int) in.byteSize()));
+                got += retrying(s, "read", deadline, () -> (int) Native.SSL_read.invokeExact(s, in, (int) in.byteSize()));
             }
             MemorySegment session = (MemorySegment) H.SSL_get1_session.invokeExact(ssl);
-            MemorySegment version = (MemorySegment) H.SSL_get_version.invokeExact(ssl);
+            MemorySegment version = (MemorySegment) Native.SSL_get_version.invokeExact(ssl);
             String protocol = version.reinterpret(32).getString(0);
             // Send close_notify; do not wait for the server's.
-            int ignored = (int) H.SSL_shutdown.invokeExact(ssl);
+            int ignored = (int) Native.SSL_shutdown.invokeExact(ssl);
             return new Handshake(reused, protocol,
                     session.equals(MemorySegment.NULL) ? null : new ClientSession(session));
         } catch (IOException | RuntimeException | Error e) {
@@ -134,7 +134,7 @@ public final class NativeClient implements AutoCloseable {
         } finally {
             try {
                 if (!ssl.equals(MemorySegment.NULL)) {
-                    H.SSL_free.invokeExact(ssl);
+                    Native.SSL_free.invokeExact(ssl);
                 }
                 int ignored = (int) H.close.invokeExact(fd);
             } catch (Throwable t) {
@@ -147,7 +147,7 @@ public final class NativeClient implements AutoCloseable {
     public void close() {
         if (closed.compareAndSet(false, true)) {
             try {
-                H.SSL_CTX_free.invokeExact(ctx);
+                Native.SSL_CTX_free.invokeExact(ctx);
             } catch (Throwable t) {
                 throw new IllegalStateException(t);
             }
@@ -236,35 +236,22 @@ public final class NativeClient implements AutoCloseable {
      */
     private int retrying(MemorySegment ssl, String what, long deadline, SslCall call) throws Throwable {
         while (true) {
-            H.ERR_clear_error.invokeExact();
+            Native.ERR_clear_error.invokeExact();
             int r = call.run();
             if (r > 0) {
                 return r;
             }
-            int code = (int) H.SSL_get_error.invokeExact(ssl, r);
+            int code = (int) Native.SSL_get_error.invokeExact(ssl, r);
             if ((code == SSL_ERROR_WANT_READ || code == SSL_ERROR_WANT_WRITE) && System.nanoTime() < deadline) {
                 continue;
             }
-            throw new IOException(errors(what + " failed (SSL_get_error " + code + ")"));
+            throw new IOException(OpenSsl.drainErrors(what + " failed (SSL_get_error " + code + ")"));
         }
     }
 
     @FunctionalInterface
     private interface SslCall {
         int run() throws Throwable;
-    }
-
-    static String errors(String what) throws Throwable {
-        StringBuilder sb = new StringBuilder(what);
-        try (Arena arena = Arena.ofConfined()) {
-            MemorySegment buf = arena.allocate(256);
-            long e;
-            while ((e = (long) H.ERR_get_error.invokeExact()) != 0) {
-                H.ERR_error_string_n.invokeExact(e, buf, 256L);
-                sb.append(": ").append(buf.getString(0));
-            }
-        }
-        return sb.toString();
     }
 
     /** Options of a {@link NativeClient}. */
@@ -313,31 +300,31 @@ public final class NativeClient implements AutoCloseable {
             OpenSsl.ensureAvailable();
             try (Arena arena = Arena.ofConfined()) {
                 MemorySegment method = (MemorySegment) H.TLS_client_method.invokeExact();
-                MemorySegment ctx = (MemorySegment) H.SSL_CTX_new.invokeExact(method);
+                MemorySegment ctx = (MemorySegment) Native.SSL_CTX_new.invokeExact(method);
                 if (ctx.equals(MemorySegment.NULL)) {
-                    throw new IOException(errors("SSL_CTX_new"));
+                    throw new IOException(OpenSsl.drainErrors("SSL_CTX_new"));
                 }
                 boolean ok = false;
                 try {
                     long version = "TLSv1.2".equals(protocol) ? TLS1_2_VERSION : TLS1_3_VERSION;
-                    long r1 = (long) H.SSL_CTX_ctrl.invokeExact(ctx, SSL_CTRL_SET_MIN_PROTO_VERSION, version, MemorySegment.NULL);
-                    long r2 = (long) H.SSL_CTX_ctrl.invokeExact(ctx, SSL_CTRL_SET_MAX_PROTO_VERSION, version, MemorySegment.NULL);
+                    long r1 = (long) Native.SSL_CTX_ctrl.invokeExact(ctx, SSL_CTRL_SET_MIN_PROTO_VERSION, version, MemorySegment.NULL);
+                    long r2 = (long) Native.SSL_CTX_ctrl.invokeExact(ctx, SSL_CTRL_SET_MAX_PROTO_VERSION, version, MemorySegment.NULL);
                     if (r1 != 1 || r2 != 1) {
-                        throw new IOException(errors("setting the protocol version"));
+                        throw new IOException(OpenSsl.drainErrors("setting the protocol version"));
                     }
                     if (certificateChain != null) {
                         if ((int) H.SSL_CTX_use_certificate_chain_file.invokeExact(ctx,
                                 arena.allocateFrom(certificateChain.toString())) != 1
                                 || (int) H.SSL_CTX_use_PrivateKey_file.invokeExact(ctx,
                                 arena.allocateFrom(privateKey.toString()), SSL_FILETYPE_PEM) != 1) {
-                            throw new IOException(errors("loading the client certificate"));
+                            throw new IOException(OpenSsl.drainErrors("loading the client certificate"));
                         }
                     }
                     ok = true;
                     return new NativeClient(ctx, serverName, timeout.toMillis());
                 } finally {
                     if (!ok) {
-                        H.SSL_CTX_free.invokeExact(ctx);
+                        Native.SSL_CTX_free.invokeExact(ctx);
                     }
                 }
             } catch (IOException | RuntimeException | Error e) {
@@ -348,77 +335,57 @@ public final class NativeClient implements AutoCloseable {
         }
     }
 
-    /** The client-side downcalls, resolved on first use (separate from the server engine's). */
+    /**
+     * The downcalls only a client needs (libssl through {@link Native}, which links the engine's, and
+     * libc sockets), resolved on first use; the calls both sides make are {@link Native}'s.
+     */
     static final class H {
         private H() {
         }
 
-        static final Linker LINKER = Linker.nativeLinker();
-        static final SymbolLookup SSL = lookup(Native.LIBSSL_PROPERTY, "libssl.so.3");
-        static final SymbolLookup CRYPTO = lookup(Native.LIBCRYPTO_PROPERTY, "libcrypto.so.3");
+        static final Linker LINKER = Native.LINKER;
         static final SymbolLookup LIBC = LINKER.defaultLookup();
         static final StructLayout CALL_STATE = Linker.Option.captureStateLayout();
         static final VarHandle ERRNO = CALL_STATE.varHandle(MemoryLayout.PathElement.groupElement("errno"));
 
-        static final MethodHandle TLS_client_method = fast(SSL, "TLS_client_method", FunctionDescriptor.of(ADDRESS));
-        static final MethodHandle SSL_CTX_new = call(SSL, "SSL_CTX_new", FunctionDescriptor.of(ADDRESS, ADDRESS));
-        static final MethodHandle SSL_CTX_free = call(SSL, "SSL_CTX_free", FunctionDescriptor.ofVoid(ADDRESS));
-        static final MethodHandle SSL_CTX_ctrl = call(SSL, "SSL_CTX_ctrl",
-                FunctionDescriptor.of(JAVA_LONG, ADDRESS, JAVA_INT, JAVA_LONG, ADDRESS));
-        static final MethodHandle SSL_CTX_use_certificate_chain_file = call(SSL, "SSL_CTX_use_certificate_chain_file",
+        static final MethodHandle TLS_client_method = sslFast("TLS_client_method", FunctionDescriptor.of(ADDRESS));
+        static final MethodHandle SSL_CTX_use_certificate_chain_file = sslCall("SSL_CTX_use_certificate_chain_file",
                 FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS));
-        static final MethodHandle SSL_CTX_use_PrivateKey_file = call(SSL, "SSL_CTX_use_PrivateKey_file",
+        static final MethodHandle SSL_CTX_use_PrivateKey_file = sslCall("SSL_CTX_use_PrivateKey_file",
                 FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS, JAVA_INT));
-        static final MethodHandle SSL_new = call(SSL, "SSL_new", FunctionDescriptor.of(ADDRESS, ADDRESS));
-        static final MethodHandle SSL_free = call(SSL, "SSL_free", FunctionDescriptor.ofVoid(ADDRESS));
-        static final MethodHandle SSL_set_fd = fast(SSL, "SSL_set_fd", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT));
-        static final MethodHandle SSL_ctrl = call(SSL, "SSL_ctrl",
+        static final MethodHandle SSL_set_fd = sslFast("SSL_set_fd", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT));
+        static final MethodHandle SSL_ctrl = sslCall("SSL_ctrl",
                 FunctionDescriptor.of(JAVA_LONG, ADDRESS, JAVA_INT, JAVA_LONG, ADDRESS));
-        static final MethodHandle SSL_set_session = fast(SSL, "SSL_set_session",
+        static final MethodHandle SSL_set_session = sslFast("SSL_set_session",
                 FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS));
-        static final MethodHandle SSL_connect = call(SSL, "SSL_connect", FunctionDescriptor.of(JAVA_INT, ADDRESS));
-        static final MethodHandle SSL_read = call(SSL, "SSL_read", FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS, JAVA_INT));
-        static final MethodHandle SSL_write = call(SSL, "SSL_write", FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS, JAVA_INT));
-        static final MethodHandle SSL_shutdown = call(SSL, "SSL_shutdown", FunctionDescriptor.of(JAVA_INT, ADDRESS));
-        static final MethodHandle SSL_get_error = fast(SSL, "SSL_get_error", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT));
-        static final MethodHandle SSL_session_reused = fast(SSL, "SSL_session_reused", FunctionDescriptor.of(JAVA_INT, ADDRESS));
-        static final MethodHandle SSL_get1_session = fast(SSL, "SSL_get1_session", FunctionDescriptor.of(ADDRESS, ADDRESS));
-        static final MethodHandle SSL_get_version = fast(SSL, "SSL_get_version", FunctionDescriptor.of(ADDRESS, ADDRESS));
-        static final MethodHandle SSL_SESSION_free = call(SSL, "SSL_SESSION_free", FunctionDescriptor.ofVoid(ADDRESS));
-        static final MethodHandle SSL_SESSION_is_resumable = fast(SSL, "SSL_SESSION_is_resumable",
+        static final MethodHandle SSL_connect = sslCall("SSL_connect", FunctionDescriptor.of(JAVA_INT, ADDRESS));
+        static final MethodHandle SSL_get1_session = sslFast("SSL_get1_session", FunctionDescriptor.of(ADDRESS, ADDRESS));
+        static final MethodHandle SSL_SESSION_is_resumable = sslFast("SSL_SESSION_is_resumable",
                 FunctionDescriptor.of(JAVA_INT, ADDRESS));
-        static final MethodHandle SSL_SESSION_get_protocol_version = fast(SSL, "SSL_SESSION_get_protocol_version",
-                FunctionDescriptor.of(JAVA_INT, ADDRESS));
-        static final MethodHandle ERR_get_error = fast(CRYPTO, "ERR_get_error", FunctionDescriptor.of(JAVA_LONG));
-        static final MethodHandle ERR_clear_error = fast(CRYPTO, "ERR_clear_error", FunctionDescriptor.ofVoid());
-        static final MethodHandle ERR_error_string_n = fast(CRYPTO, "ERR_error_string_n",
-                FunctionDescriptor.ofVoid(JAVA_LONG, ADDRESS, JAVA_LONG));
 
-        static final MethodHandle socket = call(LIBC, "socket", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT));
-        static final MethodHandle setsockopt = call(LIBC, "setsockopt",
+        static final MethodHandle socket = libc("socket", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT));
+        static final MethodHandle setsockopt = libc("setsockopt",
                 FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT));
         static final MethodHandle connect = LINKER.downcallHandle(LIBC.findOrThrow("connect"),
                 FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT), Linker.Option.captureCallState("errno"));
-        static final MethodHandle close = call(LIBC, "close", FunctionDescriptor.of(JAVA_INT, JAVA_INT));
-        static final MethodHandle poll = call(LIBC, "poll", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_LONG, JAVA_INT));
-        static final MethodHandle getsockopt = call(LIBC, "getsockopt",
+        static final MethodHandle close = libc("close", FunctionDescriptor.of(JAVA_INT, JAVA_INT));
+        static final MethodHandle poll = libc("poll", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_LONG, JAVA_INT));
+        static final MethodHandle getsockopt = libc("getsockopt",
                 FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT, ADDRESS, ADDRESS));
 
-        private static SymbolLookup lookup(String property, String soname) {
-            String configured = System.getProperty(property);
-            return configured != null && !configured.isBlank()
-                    ? SymbolLookup.libraryLookup(Path.of(configured), Arena.global())
-                    : SymbolLookup.libraryLookup(soname, Arena.global());
+        /** A libssl downcall that may block or call back (handshake, I/O), linked by {@link Native}. */
+        private static MethodHandle sslCall(String name, FunctionDescriptor fd) {
+            return Native.ssl(name, fd, false);
         }
 
-        /** An ordinary downcall: may block or call back (handshake, I/O, frees). */
-        private static MethodHandle call(SymbolLookup lib, String name, FunctionDescriptor fd) {
-            return LINKER.downcallHandle(lib.findOrThrow(name), fd);
+        /** A trivial libssl accessor that never blocks nor calls back. */
+        private static MethodHandle sslFast(String name, FunctionDescriptor fd) {
+            return Native.ssl(name, fd, true);
         }
 
-        /** A trivial accessor that never blocks nor calls back. */
-        private static MethodHandle fast(SymbolLookup lib, String name, FunctionDescriptor fd) {
-            return LINKER.downcallHandle(lib.findOrThrow(name), fd, Linker.Option.critical(false));
+        /** A libc call (sockets): may block. */
+        private static MethodHandle libc(String name, FunctionDescriptor fd) {
+            return LINKER.downcallHandle(LIBC.findOrThrow(name), fd);
         }
     }
 }
