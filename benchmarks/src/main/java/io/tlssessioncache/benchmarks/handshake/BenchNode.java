@@ -87,8 +87,9 @@ final class BenchNode implements AutoCloseable {
     }
 
     /**
-     * A node whose store is made for its event-loop group (a Redis store sharing the node's event
-     * loop, as {@code serve} does); the node owns that store and closes it before its group.
+     * A node whose store is made for its event-loop group (a Redis store that may run Lettuce on the
+     * node's event loop, {@code RedisStoreOptions.eventLoopGroup}); the node owns that store and
+     * closes it before its group.
      */
     static BenchNode startWithOwnStore(Spec spec, java.util.function.Function<EventLoopGroup, SessionStore> storeFactory,
                                        SessionCacheMetrics metrics) throws Exception {

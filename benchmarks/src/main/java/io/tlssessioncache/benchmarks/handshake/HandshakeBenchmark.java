@@ -358,7 +358,7 @@ public final class HandshakeBenchmark {
         }
     }
 
-    /** {@code count} nodes of this engine, each with its own Redis store (own near-cache), one shared Redis. */
+    /** As below, with Lettuce on its own threads (the store's default, and what {@code serve} does). */
     private Live redisNodes(String name, int count, Certificates.Pair cert, String protocol, Pattern pattern,
                             RedisProcess redis, SealingKeyRing ring, String prefix) throws Exception {
         return redisNodes(name, count, cert, protocol, pattern, redis, ring, prefix, false);
