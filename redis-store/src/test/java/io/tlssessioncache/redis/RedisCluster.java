@@ -39,7 +39,7 @@ public final class RedisCluster implements AutoCloseable {
             c.awaitOk(Duration.ofSeconds(20));
             return c;
         } catch (RuntimeException | Error e) {
-            nodes.forEach(RedisServer::stop);
+            nodes.forEach(RedisServer::close);
             throw e;
         }
     }
@@ -125,6 +125,6 @@ public final class RedisCluster implements AutoCloseable {
 
     @Override
     public void close() {
-        nodes.forEach(RedisServer::stop);
+        nodes.forEach(RedisServer::close);
     }
 }
