@@ -54,6 +54,15 @@ public interface SessionCacheMetrics {
      */
     default void lookupRetried(boolean found) {
     }
+
+    /**
+     * A handshake went on without waiting for the store because its delegated task ran on the event
+     * loop (an inline executor, where waiting would stall every connection of that loop):
+     * {@code "lookup"}, a lookup still in flight (so a full handshake); {@code "put"}, a new session
+     * or ticket sent before its write was acknowledged.
+     */
+    default void notAwaited(String operation) {
+    }
 }
 
 enum NoopMetrics implements SessionCacheMetrics {

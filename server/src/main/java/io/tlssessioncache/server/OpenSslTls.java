@@ -5,7 +5,6 @@ import io.netty.handler.ssl.ApplicationProtocolConfig;
 import io.tlssessioncache.core.SessionCacheMetrics;
 import io.tlssessioncache.core.SessionStore;
 import io.tlssessioncache.netty.ClientHelloLookupHandler;
-import io.tlssessioncache.netty.OpenSslServerEngine;
 import io.tlssessioncache.netty.ResumingSslContext;
 import io.tlssessioncache.netty.ResumingSslContextBuilder;
 import java.util.Optional;
@@ -45,7 +44,7 @@ final class OpenSslTls implements TlsProvider {
 
         @Override
         public Optional<Boolean> resumed(SSLEngine engine) {
-            return engine instanceof OpenSslServerEngine openssl ? Optional.of(openssl.isSessionReused()) : Optional.empty();
+            return ResumingSslContext.resumed(engine.getSession());
         }
 
         @Override

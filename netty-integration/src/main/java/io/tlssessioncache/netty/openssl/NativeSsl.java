@@ -1,23 +1,16 @@
 package io.tlssessioncache.netty.openssl;
 
 import java.lang.foreign.Arena;
-import java.lang.foreign.FunctionDescriptor;
 import java.lang.foreign.MemorySegment;
 import java.lang.ref.Cleaner;
-import java.lang.ref.WeakReference;
 import java.nio.ByteBuffer;
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 import javax.net.ssl.SSLException;
 import javax.net.ssl.SSLHandshakeException;
-
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 import static java.lang.foreign.ValueLayout.ADDRESS;
 import static java.lang.foreign.ValueLayout.JAVA_BYTE;
@@ -29,13 +22,9 @@ import static java.lang.foreign.ValueLayout.JAVA_INT;
  * {@link #free()} or, if the owner forgets, by a {@link Cleaner}. Not thread-safe: the owner
  * serializes calls (an {@code SSLEngine} is driven by one event loop).
  *
- * <p>Callbacks find their Java owner through a registry keyed by the {@code SSL*} address (only
- * that number crosses into native code, never a Java object). The registry holds the
- * {@code NativeSsl} weakly, so a forgotten one can still be collected and cleaned.
+ * <p>OpenSSL's callbacks reach {@link SslCallbacks} through {@link SslUpcalls}.
  */
 public final class NativeSsl {
-    private static final Logger LOG = LoggerFactory.getLogger(NativeSsl.class);
-
     /** Largest TLS plaintext record. */
     public static final int MAX_PLAINTEXT = 16 * 1024;
     private static final int PARAMS = 64;
@@ -51,31 +40,9 @@ public final class NativeSsl {
     private static final int SSL_ERROR_WANT_WRITE = 3;
     private static final int SSL_ERROR_SYSCALL = 5;
     private static final int SSL_ERROR_ZERO_RETURN = 6;
-    private static final int SSL_TLSEXT_ERR_OK = 0;
-    private static final int SSL_TLSEXT_ERR_ALERT_FATAL = 2;
-    private static final int SSL_TLSEXT_ERR_NOACK = 3;
     private static final int BIO_C_SET_BUF_MEM_EOF_RETURN = 130;
 
-    private static final ConcurrentHashMap<Long, WeakReference<NativeSsl>> REGISTRY = new ConcurrentHashMap<>();
-
-    static final MemorySegment NEW_SESSION_STUB;
-    static final MemorySegment GET_SESSION_STUB;
-    static final MemorySegment ALPN_SELECT_STUB;
-
-    static {
-        if (OpenSsl.isAvailable()) {
-            NEW_SESSION_STUB = Native.upcall(NativeSsl.class, "onNewSession",
-                    FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS));
-            GET_SESSION_STUB = Native.upcall(NativeSsl.class, "onGetSession",
-                    FunctionDescriptor.of(ADDRESS, ADDRESS, ADDRESS, JAVA_INT, ADDRESS));
-            ALPN_SELECT_STUB = Native.upcall(NativeSsl.class, "onAlpnSelect",
-                    FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS, ADDRESS, ADDRESS, JAVA_INT, ADDRESS));
-        } else {
-            NEW_SESSION_STUB = GET_SESSION_STUB = ALPN_SELECT_STUB = null;
-        }
-    }
-
-    private final NativeSslContext context; // keeps the Java owner of the SSL_CTX reachable
+    private NativeSslContext context; // keeps the Java owner of the current SSL_CTX reachable
     private final MemorySegment ssl;
     private final MemorySegment rbio;
     private final MemorySegment wbio;
@@ -131,7 +98,7 @@ public final class NativeSsl {
             block = block.reinterpret(MAX_PLAINTEXT + PARAMS);
             OpenSsl.LIVE_SSL.incrementAndGet();
             NativeSsl result = new NativeSsl(context, ssl, rbio, wbio, block, callbacks);
-            REGISTRY.put(ssl.address(), new WeakReference<>(result));
+            SslUpcalls.register(ssl.address(), result);
             ssl = MemorySegment.NULL;
             return result;
         } catch (SSLException | RuntimeException | Error e) {
@@ -152,8 +119,32 @@ public final class NativeSsl {
         }
     }
 
-    public boolean isFreed() {
-        return state.freed.get();
+    SslCallbacks callbacks() {
+        return callbacks;
+    }
+
+    /**
+     * Switches this SSL to another server context (certificate, key and session id context) before
+     * the handshake reads the ClientHello: how one engine serves several names. Session callbacks,
+     * verify mode and ticket count stay those of the context the SSL was made from; every context of
+     * one {@code ResumingSslContext} is configured alike apart from its certificate.
+     */
+    public void useContext(NativeSslContext other) throws SSLException {
+        ensureOpen();
+        if (other == context) {
+            return;
+        }
+        try {
+            MemorySegment set = (MemorySegment) Native.SSL_set_SSL_CTX.invokeExact(ssl, other.handle());
+            if (set.address() != other.handle().address()) {
+                throw OpenSsl.exception("SSL_set_SSL_CTX failed");
+            }
+            context = other;
+        } catch (SSLException | RuntimeException | Error e) {
+            throw e;
+        } catch (Throwable t) {
+            throw OpenSsl.rethrow(t);
+        }
     }
 
     /** Frees the SSL, its BIOs and the scratch buffer (once). */
@@ -349,8 +340,6 @@ public final class NativeSsl {
             throw e;
         } catch (Throwable t) {
             throw OpenSsl.rethrow(t);
-        } finally {
-            // Plaintext left in the scratch buffer is erased when the SSL is freed; overwritten sooner by the next call.
         }
     }
 
@@ -368,41 +357,26 @@ public final class NativeSsl {
 
     // ---------------------------------------------------------------- state
 
-    public boolean isInitFinished() {
-        ensureOpen();
-        try {
-            return (int) Native.SSL_is_init_finished.invokeExact(ssl) == 1;
-        } catch (Throwable t) {
-            throw OpenSsl.rethrow(t);
-        }
-    }
-
-    /** SNI the client sent (available once the ClientHello was processed), or null. */
-    public String serverName() {
-        ensureOpen();
-        return serverName(ssl);
-    }
-
     /** What the finished handshake negotiated. */
     public HandshakeInfo handshakeInfo() {
         ensureOpen();
         try {
-            String protocol = string((MemorySegment) Native.SSL_get_version.invokeExact(ssl));
+            String protocol = SslReads.string((MemorySegment) Native.SSL_get_version.invokeExact(ssl));
             MemorySegment cipher = (MemorySegment) Native.SSL_get_current_cipher.invokeExact(ssl);
             String suite = cipher.address() == 0 ? null
-                    : string((MemorySegment) Native.SSL_CIPHER_standard_name.invokeExact(cipher));
+                      : SslReads.string((MemorySegment) Native.SSL_CIPHER_standard_name.invokeExact(cipher));
             MemorySegment session = (MemorySegment) Native.SSL_get_session.invokeExact(ssl);
             byte[] id = new byte[0];
             long time = 0;
             if (session.address() != 0) {
-                id = sessionId(session, params);
+                id = SslReads.sessionId(session, params);
                 time = (long) Native.SSL_SESSION_get_time.invokeExact(session);
             }
             List<byte[]> peer = new ArrayList<>();
             MemorySegment leaf = (MemorySegment) Native.SSL_get1_peer_certificate.invokeExact(ssl);
             if (leaf.address() != 0) {
                 try (Arena arena = Arena.ofConfined()) {
-                    peer.add(i2dX509(leaf, arena));
+                    peer.add(SslReads.i2dX509(leaf, arena));
                 } finally {
                     Native.X509_free.invokeExact(leaf);
                 }
@@ -411,7 +385,7 @@ public final class NativeSsl {
                     int n = (int) Native.OPENSSL_sk_num.invokeExact(chain);
                     try (Arena arena = Arena.ofConfined()) {
                         for (int i = 0; i < n; i++) {
-                            byte[] der = i2dX509((MemorySegment) Native.OPENSSL_sk_value.invokeExact(chain, i), arena);
+                            byte[] der = SslReads.i2dX509((MemorySegment) Native.OPENSSL_sk_value.invokeExact(chain, i), arena);
                             // On a server the chain excludes the leaf, but be robust if a build includes it.
                             if (i == 0 && Arrays.equals(der, peer.getFirst())) {
                                 continue;
@@ -422,7 +396,7 @@ public final class NativeSsl {
                 }
             }
             boolean reused = (int) Native.SSL_session_reused.invokeExact(ssl) == 1;
-            return new HandshakeInfo(protocol, suite, id, time, peer, serverName(ssl), alpnSelected(ssl, params), reused);
+            return new HandshakeInfo(protocol, suite, id, time, peer, SslReads.serverName(ssl), SslReads.alpnSelected(ssl, params), reused);
         } catch (Throwable t) {
             throw OpenSsl.rethrow(t);
         }
@@ -518,182 +492,6 @@ public final class NativeSsl {
         return done;
     }
 
-    private static String string(MemorySegment p) {
-        return p.address() == 0 ? null : p.reinterpret(1024).getString(0, StandardCharsets.UTF_8);
-    }
-
-    private static String serverName(MemorySegment ssl) {
-        try {
-            return string((MemorySegment) Native.SSL_get_servername.invokeExact(ssl, 0));
-        } catch (Throwable t) {
-            throw OpenSsl.rethrow(t);
-        }
-    }
-
-    private static byte[] sessionId(MemorySegment session, MemorySegment lenOut) throws Throwable {
-        MemorySegment id = (MemorySegment) Native.SSL_SESSION_get_id.invokeExact(session, lenOut);
-        int len = lenOut.get(JAVA_INT, 0);
-        return id.address() == 0 || len <= 0 ? new byte[0] : id.reinterpret(len).toArray(JAVA_BYTE);
-    }
-
-    private static String alpnSelected(MemorySegment ssl, MemorySegment params) throws Throwable {
-        MemorySegment dataOut = params.asSlice(0, ADDRESS.byteSize());
-        MemorySegment lenOut = params.asSlice(16, 4);
-        dataOut.set(ADDRESS, 0, MemorySegment.NULL);
-        lenOut.set(JAVA_INT, 0, 0);
-        Native.SSL_get0_alpn_selected.invokeExact(ssl, dataOut, lenOut);
-        MemorySegment data = dataOut.get(ADDRESS, 0);
-        int len = lenOut.get(JAVA_INT, 0);
-        if (data.address() == 0 || len == 0) {
-            return null;
-        }
-        return new String(data.reinterpret(len).toArray(JAVA_BYTE), StandardCharsets.US_ASCII);
-    }
-
-    private static byte[] i2dX509(MemorySegment x509, Arena arena) throws Throwable {
-        int len = (int) Native.i2d_X509.invokeExact(x509, MemorySegment.NULL);
-        if (len <= 0) {
-            throw OpenSsl.exception("i2d_X509 failed");
-        }
-        MemorySegment buf = arena.allocate(len);
-        MemorySegment pp = arena.allocate(ADDRESS);
-        pp.set(ADDRESS, 0, buf);
-        int n = (int) Native.i2d_X509.invokeExact(x509, pp); // advances *pp
-        return buf.asSlice(0, n).toArray(JAVA_BYTE);
-    }
-
-    private static SslCallbacks owner(MemorySegment ssl) {
-        WeakReference<NativeSsl> ref = REGISTRY.get(ssl.address());
-        NativeSsl n = ref == null ? null : ref.get();
-        return n == null ? null : n.callbacks;
-    }
-
-    // ---------------------------------------------------------------- upcalls (each catches Throwable)
-
-    /** {@code int new_session_cb(SSL *, SSL_SESSION *)}: returns 0, we keep no reference. */
-    static int onNewSession(MemorySegment ssl, MemorySegment session) {
-        try {
-            SslCallbacks cb = owner(ssl);
-            if (cb == null) {
-                return 0;
-            }
-            try (Arena arena = Arena.ofConfined()) {
-                MemorySegment lenOut = arena.allocate(JAVA_INT);
-                byte[] id = sessionId(session, lenOut);
-                int len = (int) Native.i2d_SSL_SESSION.invokeExact(session, MemorySegment.NULL);
-                if (len <= 0) {
-                    OpenSsl.clearErrors();
-                    return 0;
-                }
-                MemorySegment buf = arena.allocate(len);
-                MemorySegment pp = arena.allocate(ADDRESS);
-                pp.set(ADDRESS, 0, buf);
-                int n = (int) Native.i2d_SSL_SESSION.invokeExact(session, pp);
-                byte[] state = buf.asSlice(0, n).toArray(JAVA_BYTE);
-                buf.fill((byte) 0); // the serialized session holds the resumption secret
-                int version = (int) Native.SSL_SESSION_get_protocol_version.invokeExact(session);
-                MemorySegment cipher = (MemorySegment) Native.SSL_SESSION_get0_cipher.invokeExact(session);
-                String suite = cipher.address() == 0 ? null
-                        : string((MemorySegment) Native.SSL_CIPHER_standard_name.invokeExact(cipher));
-                long time = (long) Native.SSL_SESSION_get_time.invokeExact(session);
-                byte[] peer = null;
-                MemorySegment leaf = (MemorySegment) Native.SSL_get1_peer_certificate.invokeExact(ssl);
-                if (leaf.address() != 0) {
-                    try {
-                        peer = i2dX509(leaf, arena);
-                    } finally {
-                        Native.X509_free.invokeExact(leaf);
-                    }
-                }
-                cb.sessionCreated(new NewSession(id, state, version, suite, serverName(ssl),
-                        alpnSelected(ssl, arena.allocate(32)), peer, time));
-            }
-        } catch (Throwable t) {
-            LOG.debug("new-session callback failed: {}", t.getClass().getName());
-        }
-        return 0;
-    }
-
-    /** {@code SSL_SESSION *get_session_cb(SSL *, const unsigned char *id, int len, int *copy)}. */
-    static MemorySegment onGetSession(MemorySegment ssl, MemorySegment data, int len, MemorySegment copy) {
-        try {
-            copy.reinterpret(4).set(JAVA_INT, 0, 0); // whatever we return belongs to OpenSSL
-            SslCallbacks cb = owner(ssl);
-            if (cb == null || len <= 0 || len > 64) {
-                return MemorySegment.NULL;
-            }
-            byte[] id = data.reinterpret(len).toArray(JAVA_BYTE);
-            byte[] state = cb.lookupSession(id);
-            if (state == null || state.length == 0) {
-                return MemorySegment.NULL;
-            }
-            try (Arena arena = Arena.ofConfined()) {
-                MemorySegment buf = arena.allocate(state.length);
-                buf.copyFrom(MemorySegment.ofArray(state));
-                Arrays.fill(state, (byte) 0);
-                MemorySegment pp = arena.allocate(ADDRESS);
-                pp.set(ADDRESS, 0, buf);
-                MemorySegment session = (MemorySegment) Native.d2i_SSL_SESSION.invokeExact(MemorySegment.NULL, pp,
-                        (long) buf.byteSize());
-                buf.fill((byte) 0);
-                if (session.address() == 0) {
-                    OpenSsl.clearErrors(); // corrupt state: a miss, and a full handshake
-                    LOG.debug("a stored session did not decode; full handshake");
-                    cb.sessionUndecodable();
-                    return MemorySegment.NULL;
-                }
-                return session;
-            }
-        } catch (Throwable t) {
-            LOG.debug("get-session callback failed: {}", t.getClass().getName());
-            return MemorySegment.NULL;
-        }
-    }
-
-    /** {@code int alpn_select_cb(SSL *, const unsigned char **out, unsigned char *outlen, const unsigned char *in, unsigned int inlen, void *arg)}. */
-    static int onAlpnSelect(MemorySegment ssl, MemorySegment out, MemorySegment outLen, MemorySegment in, int inLen,
-                            MemorySegment arg) {
-        try {
-            SslCallbacks cb = owner(ssl);
-            if (cb == null) {
-                return SSL_TLSEXT_ERR_NOACK;
-            }
-            MemorySegment wire = in.reinterpret(inLen);
-            List<String> offered = new ArrayList<>();
-            List<Integer> offsets = new ArrayList<>();
-            for (int i = 0; i < inLen; ) {
-                int l = Byte.toUnsignedInt(wire.get(JAVA_BYTE, i));
-                if (l == 0 || i + 1 + l > inLen) {
-                    return SSL_TLSEXT_ERR_ALERT_FATAL; // malformed list
-                }
-                offered.add(new String(wire.asSlice(i + 1, l).toArray(JAVA_BYTE), StandardCharsets.US_ASCII));
-                offsets.add(i);
-                i += 1 + l;
-            }
-            String chosen;
-            try {
-                chosen = cb.selectApplicationProtocol(offered);
-            } catch (RuntimeException rejected) {
-                return SSL_TLSEXT_ERR_ALERT_FATAL;
-            }
-            if (chosen == null) {
-                return SSL_TLSEXT_ERR_NOACK;
-            }
-            int idx = offered.indexOf(chosen);
-            if (idx < 0) {
-                // Only a protocol the client offered may be selected: point into the client's own list.
-                return SSL_TLSEXT_ERR_ALERT_FATAL;
-            }
-            int at = offsets.get(idx);
-            out.reinterpret(ADDRESS.byteSize()).set(ADDRESS, 0, in.reinterpret(inLen).asSlice(at + 1));
-            outLen.reinterpret(1).set(JAVA_BYTE, 0, wire.get(JAVA_BYTE, at));
-            return SSL_TLSEXT_ERR_OK;
-        } catch (Throwable t) {
-            LOG.debug("ALPN callback failed: {}", t.getClass().getName());
-            return SSL_TLSEXT_ERR_ALERT_FATAL;
-        }
-    }
-
     /** Frees the native side once; holds addresses only, never the owner. */
     private static final class State implements Runnable {
         final long ssl;
@@ -710,7 +508,7 @@ public final class NativeSsl {
             if (!freed.compareAndSet(false, true)) {
                 return;
             }
-            REGISTRY.remove(ssl);
+            SslUpcalls.unregister(ssl);
             try {
                 Native.SSL_free.invokeExact(MemorySegment.ofAddress(ssl));
                 MemorySegment b = MemorySegment.ofAddress(block).reinterpret(MAX_PLAINTEXT + PARAMS);

@@ -65,7 +65,6 @@ public final class NativeSslContext implements AutoCloseable {
         if (ctx.address() == 0) {
             throw OpenSsl.exception("SSL_CTX_new failed");
         }
-        OpenSsl.LIVE_CTX.incrementAndGet();
         NativeSslContext context = new NativeSslContext(ctx);
         boolean ok = false;
         try {
@@ -127,13 +126,13 @@ public final class NativeSslContext implements AutoCloseable {
             };
             Native.SSL_CTX_set_verify.invokeExact(ctx, verify, MemorySegment.NULL);
 
-            Native.SSL_CTX_sess_set_new_cb.invokeExact(ctx, NativeSsl.NEW_SESSION_STUB);
-            Native.SSL_CTX_sess_set_get_cb.invokeExact(ctx, NativeSsl.GET_SESSION_STUB);
+            Native.SSL_CTX_sess_set_new_cb.invokeExact(ctx, SslUpcalls.NEW_SESSION_STUB);
+            Native.SSL_CTX_sess_set_get_cb.invokeExact(ctx, SslUpcalls.GET_SESSION_STUB);
             // No remove callback on purpose: OpenSSL fires it when an SSL is freed without a clean
             // shutdown (an abrupt client close), which must not delete a good session fleet-wide.
             // TLS 1.3 single use is enforced by the store's take() in the ClientHello hook.
             if (c.alpn()) {
-                Native.SSL_CTX_set_alpn_select_cb.invokeExact(ctx, NativeSsl.ALPN_SELECT_STUB, MemorySegment.NULL);
+                Native.SSL_CTX_set_alpn_select_cb.invokeExact(ctx, SslUpcalls.ALPN_SELECT_STUB, MemorySegment.NULL);
             }
         } catch (SSLException | RuntimeException | Error e) {
             throw e;
@@ -214,6 +213,13 @@ public final class NativeSslContext implements AutoCloseable {
             throw new IllegalStateException("the SSL context is closed");
         }
         return NativeSsl.create(this, ctx, callbacks);
+    }
+
+    MemorySegment handle() {
+        if (freer.freed.get()) {
+            throw new IllegalStateException("the SSL context is closed");
+        }
+        return ctx;
     }
 
     /** The enabled cipher suites, IANA names, in preference order. */
@@ -304,7 +310,6 @@ public final class NativeSslContext implements AutoCloseable {
                 } catch (Throwable t) {
                     throw OpenSsl.rethrow(t);
                 }
-                OpenSsl.LIVE_CTX.decrementAndGet();
             }
         }
     }

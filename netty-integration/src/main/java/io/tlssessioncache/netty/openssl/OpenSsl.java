@@ -15,7 +15,6 @@ public final class OpenSsl {
     }
 
     static final AtomicLong LIVE_SSL = new AtomicLong();
-    static final AtomicLong LIVE_CTX = new AtomicLong();
 
     /** Whether libssl.so.3 / libcrypto.so.3 (OpenSSL 3.0 or later) loaded. */
     public static boolean isAvailable() {
@@ -50,11 +49,6 @@ public final class OpenSsl {
     /** SSL objects created and not yet freed (for leak tests and monitoring). */
     public static long liveSslCount() {
         return LIVE_SSL.get();
-    }
-
-    /** SSL_CTX objects created and not yet freed. */
-    public static long liveContextCount() {
-        return LIVE_CTX.get();
     }
 
     static void clearErrors() {
