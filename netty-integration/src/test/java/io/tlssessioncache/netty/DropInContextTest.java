@@ -60,6 +60,8 @@ class DropInContextTest {
         NEW_HANDLER(true),
         /** {@code ctx.newHandler(alloc, ImmediateExecutor)}: Vert.x without its worker pool; replaced by ours. */
         NEW_HANDLER_IMMEDIATE(true),
+        /** {@code ctx.newHandler(alloc, pool)}: Vert.x with its worker pool. */
+        NEW_HANDLER_WITH_POOL(true),
         /** {@code new SslHandler(ctx.newEngine(alloc), false, pool)}: gRPC with its executor. */
         ENGINE_WITH_POOL(true),
         /** {@code new SslHandler(ctx.newEngine(alloc))}: tasks run inline on the event loop. */
@@ -77,6 +79,7 @@ class DropInContextTest {
             return switch (this) {
                 case NEW_HANDLER -> ctx.newHandler(ch.alloc());
                 case NEW_HANDLER_IMMEDIATE -> ctx.newHandler(ch.alloc(), ImmediateExecutor.INSTANCE);
+                case NEW_HANDLER_WITH_POOL -> ctx.newHandler(ch.alloc(), pool);
                 case ENGINE_WITH_POOL -> new SslHandler(ctx.newEngine(ch.alloc()), false, pool);
                 case ENGINE_INLINE -> new SslHandler(ctx.newEngine(ch.alloc()));
                 case NEW_HANDLER_EVENT_LOOP -> ctx.newHandler(ch.alloc(), ch.eventLoop());
