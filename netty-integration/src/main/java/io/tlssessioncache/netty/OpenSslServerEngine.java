@@ -491,6 +491,10 @@ final class OpenSslServerEngine extends SSLEngine implements ReferenceCounted {
     @Override
     public synchronized void closeOutbound() {
         if (outboundClosed) {
+            // A second close: Netty's SslHandler calls closeOutbound again when the channel goes
+            // inactive, but not closeInbound if it had closed the outbound side itself (a server-side
+            // close). Nothing more can be read then: free now rather than leave it to the Cleaner.
+            freeNative();
             return;
         }
         outboundClosed = true;
