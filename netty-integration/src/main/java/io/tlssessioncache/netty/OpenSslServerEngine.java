@@ -4,7 +4,7 @@ import io.netty.util.IllegalReferenceCountException;
 import io.netty.util.ReferenceCounted;
 import io.netty.util.Timeout;
 import io.tlssessioncache.core.SessionRecord;
-import io.tlssessioncache.netty.openssl.NativeSsl;
+import io.tlssessioncache.netty.internal.NativeSsl;
 
 import java.nio.ByteBuffer;
 import java.nio.ReadOnlyBufferException;

@@ -1,6 +1,6 @@
 package io.tlssessioncache.netty;
 
-import io.tlssessioncache.netty.openssl.NativeSsl;
+import io.tlssessioncache.netty.internal.NativeSsl;
 
 import java.io.ByteArrayInputStream;
 import java.security.Principal;

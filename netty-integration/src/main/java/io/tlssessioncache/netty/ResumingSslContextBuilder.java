@@ -6,9 +6,9 @@ import io.netty.util.DomainWildcardMappingBuilder;
 import io.netty.util.Mapping;
 import io.tlssessioncache.core.SessionCacheMetrics;
 import io.tlssessioncache.core.SessionStore;
-import io.tlssessioncache.netty.openssl.ContextConfig;
-import io.tlssessioncache.netty.openssl.NativeSslContext;
-import io.tlssessioncache.netty.openssl.OpenSsl;
+import io.tlssessioncache.netty.internal.ContextConfig;
+import io.tlssessioncache.netty.internal.NativeSslContext;
+import io.tlssessioncache.netty.internal.OpenSsl;
 
 import java.io.ByteArrayInputStream;
 import java.io.IOException;

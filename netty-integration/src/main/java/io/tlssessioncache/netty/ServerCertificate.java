@@ -1,6 +1,6 @@
 package io.tlssessioncache.netty;
 
-import io.tlssessioncache.netty.openssl.NativeSslContext;
+import io.tlssessioncache.netty.internal.NativeSslContext;
 
 import java.security.cert.X509Certificate;
 import java.util.List;

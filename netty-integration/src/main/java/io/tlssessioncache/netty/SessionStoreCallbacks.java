@@ -4,8 +4,8 @@ import io.tlssessioncache.core.SessionId;
 import io.tlssessioncache.core.SessionKey;
 import io.tlssessioncache.core.SessionRecord;
 import io.tlssessioncache.core.TlsProtocol;
-import io.tlssessioncache.netty.openssl.NewSession;
-import io.tlssessioncache.netty.openssl.SslCallbacks;
+import io.tlssessioncache.netty.internal.NewSession;
+import io.tlssessioncache.netty.internal.SslCallbacks;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 

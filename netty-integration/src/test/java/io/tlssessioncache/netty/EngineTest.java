@@ -3,8 +3,8 @@ package io.tlssessioncache.netty;
 import io.tlssessioncache.core.SessionKey;
 import io.tlssessioncache.core.SessionRecord;
 import io.tlssessioncache.core.SessionStore;
-import io.tlssessioncache.netty.openssl.NativeHeap;
-import io.tlssessioncache.netty.openssl.OpenSsl;
+import io.tlssessioncache.netty.internal.NativeHeap;
+import io.tlssessioncache.netty.internal.OpenSsl;
 
 import java.io.OutputStream;
 import java.net.Socket;

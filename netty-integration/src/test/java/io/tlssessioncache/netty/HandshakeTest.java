@@ -1,6 +1,6 @@
 package io.tlssessioncache.netty;
 
-import io.tlssessioncache.netty.openssl.OpenSsl;
+import io.tlssessioncache.netty.internal.OpenSsl;
 
 import java.io.InputStream;
 import java.io.OutputStream;

@@ -1,7 +1,7 @@
 package io.tlssessioncache.netty;
 
 import io.netty.handler.ssl.SslCloseCompletionEvent;
-import io.tlssessioncache.netty.openssl.OpenSsl;
+import io.tlssessioncache.netty.internal.OpenSsl;
 
 import java.io.InputStream;
 import java.io.OutputStream;

@@ -1,9 +1,7 @@
-package io.tlssessioncache.benchmarks;
+package io.tlssessioncache.netty;
 
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
-import io.tlssessioncache.netty.ClientHelloInfo;
-import io.tlssessioncache.netty.ClientHelloParser;
 import java.nio.ByteBuffer;
 import java.util.concurrent.TimeUnit;
 import javax.net.ssl.SSLContext;
@@ -24,7 +22,8 @@ import org.openjdk.jmh.annotations.State;
  * {@link ClientHelloParser#parse} on a real ClientHello: the first record a JDK client
  * {@code SSLEngine} wraps (SNI, ALPN, key shares, signature algorithms, supported versions),
  * without its 5-byte record header and 4-byte handshake header, which is what the lookup handler
- * hands the parser. Runs once per accepted connection, before any store lookup.
+ * hands the parser. Runs once per accepted connection, before any store lookup. (In the parser's
+ * package: it is package-private, and the benchmarks jar holds both.)
  */
 @State(Scope.Benchmark)
 @BenchmarkMode(Mode.AverageTime)

@@ -1,4 +1,4 @@
-package io.tlssessioncache.netty.openssl;
+package io.tlssessioncache.netty.internal;
 
 /**
  * A session OpenSSL just made resumable, copied out of native memory.

@@ -1,4 +1,4 @@
-package io.tlssessioncache.netty.openssl;
+package io.tlssessioncache.netty.internal;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
