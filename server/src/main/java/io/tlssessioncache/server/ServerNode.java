@@ -58,12 +58,7 @@ final class ServerNode implements AutoCloseable {
         this.addresses = listeners.stream().map(c -> (InetSocketAddress) c.localAddress()).toList();
     }
 
-    /** Starts with this build's TLS engine. */
     static ServerNode start(ServerSettings settings) throws Exception {
-        return start(settings, Tls.provider());
-    }
-
-    static ServerNode start(ServerSettings settings, TlsProvider tlsProvider) throws Exception {
         GeneratedCertificate generated = null;
         SessionStore store = null;
         EventLoopGroup group = null;
@@ -85,7 +80,7 @@ final class ServerNode implements AutoCloseable {
             store = SessionStores.open(settings.store(), settings, metrics);
             group = new MultiThreadIoEventLoopGroup(NioIoHandler.newFactory());
             for (HostPort address : settings.listen()) {
-                ListenerTls tls = tlsProvider.newListener(settings, certificate, store, HttpsChannelInitializer.ALPN, metrics);
+                ListenerTls tls = ListenerTls.create(settings, certificate, store, HttpsChannelInitializer.ALPN, metrics);
                 contexts.add(tls);
                 Channel channel;
                 try {
