@@ -226,6 +226,11 @@ public final class ClientHelloLookupHandler extends SslClientHelloHandler<Client
     private void lookupSession(ChannelHandlerContext ctx, ResumingSslContext context, ClientHelloInfo hello,
                                Promise<Resolution> result) {
         String serverName = hello.serverName().orElse(null);
+        if (!ctx.channel().isActive()) {
+            // gone while an asynchronous mapping chose the context: no store command for nobody
+            result.trySuccess(Resolution.closed("the client left before the lookup"));
+            return;
+        }
         SessionLookup lookup = SessionLookup.start(context, hello, metrics); // the same decision the engine makes itself
         pending = lookup;
         // The answer may complete on any thread (a Redis I/O thread): Netty promises are thread-safe,
