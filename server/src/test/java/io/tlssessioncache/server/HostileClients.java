@@ -6,14 +6,11 @@ import java.io.OutputStream;
 import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.nio.ByteBuffer;
-import java.security.cert.X509Certificate;
 import java.util.List;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLEngine;
 import javax.net.ssl.SSLParameters;
 import javax.net.ssl.SSLSocket;
-import javax.net.ssl.TrustManager;
-import javax.net.ssl.X509TrustManager;
 
 /** Clients that misbehave on purpose, made of the JDK's real TLS client and plain sockets. */
 final class HostileClients {
@@ -22,14 +19,16 @@ final class HostileClients {
     static final String MARKER = "SECRET-CLIENT-BYTES-7f3a";
     static final String MARKER_HEX = java.util.HexFormat.of().formatHex(MARKER.getBytes(java.nio.charset.StandardCharsets.US_ASCII));
 
-    private static final SSLContext TRUST_ALL = trustAll();
+    private final SSLContext tls;
 
-    private HostileClients() {
+    /** Clients whose TLS handshakes trust {@code tls}'s roots (the server under attack). */
+    HostileClients(SSLContext tls) {
+        this.tls = tls;
     }
 
     /** Sends a real ClientHello, waits for the first bytes of the ServerHello, then resets the connection. */
-    static void resetAfterServerHello(InetSocketAddress server) throws IOException {
-        SSLEngine engine = TRUST_ALL.createSSLEngine("localhost", server.getPort());
+    void resetAfterServerHello(InetSocketAddress server) throws IOException {
+        SSLEngine engine = tls.createSSLEngine("localhost", server.getPort());
         engine.setUseClientMode(true);
         engine.beginHandshake();
         ByteBuffer hello = ByteBuffer.allocate(engine.getSession().getPacketBufferSize());
@@ -46,9 +45,9 @@ final class HostileClients {
         }
     }
 
-    /** A completed TLS handshake (certificate not checked) offering {@code alpn}. */
-    static SSLSocket handshake(InetSocketAddress server, String... alpn) throws IOException {
-        SSLSocket socket = (SSLSocket) TRUST_ALL.getSocketFactory().createSocket();
+    /** A completed TLS handshake offering {@code alpn}. */
+    SSLSocket handshake(InetSocketAddress server, String... alpn) throws IOException {
+        SSLSocket socket = (SSLSocket) tls.getSocketFactory().createSocket();
         socket.connect(server, 5000);
         socket.setSoTimeout(20_000);
         SSLParameters parameters = socket.getSSLParameters();
@@ -60,7 +59,7 @@ final class HostileClients {
     }
 
     /** After an h2 handshake, an HTTP/1 request carrying {@link #MARKER} instead of the HTTP/2 preface. */
-    static void junkAfterH2(InetSocketAddress server) throws IOException {
+    void junkAfterH2(InetSocketAddress server) throws IOException {
         try (SSLSocket socket = handshake(server, "h2")) {
             if (!"h2".equals(socket.getApplicationProtocol())) {
                 throw new IOException("server did not choose h2: " + socket.getApplicationProtocol());
@@ -71,7 +70,7 @@ final class HostileClients {
     }
 
     /** After an h2 handshake, binary junk carrying {@link #MARKER} (Netty answers with a hex dump in its message). */
-    static void binaryJunkAfterH2(InetSocketAddress server) throws IOException {
+    void binaryJunkAfterH2(InetSocketAddress server) throws IOException {
         try (SSLSocket socket = handshake(server, "h2")) {
             socket.getOutputStream().write(("\u0001\u0002\u0003" + MARKER + MARKER).getBytes());
             drain(socket.getInputStream());
@@ -79,7 +78,7 @@ final class HostileClients {
     }
 
     /** After an HTTP/1.1 handshake, a request line that is not HTTP. */
-    static void junkAfterHttp1(InetSocketAddress server) throws IOException {
+    void junkAfterHttp1(InetSocketAddress server) throws IOException {
         try (SSLSocket socket = handshake(server, "http/1.1")) {
             socket.getOutputStream().write(("\u0000\u0001" + MARKER + "\r\n\r\n").getBytes());
             drain(socket.getInputStream());
@@ -144,27 +143,4 @@ final class HostileClients {
         }
     }
 
-    private static SSLContext trustAll() {
-        try {
-            SSLContext context = SSLContext.getInstance("TLS");
-            context.init(null, new TrustManager[] {new X509TrustManager() {
-                @Override
-                public void checkClientTrusted(X509Certificate[] chain, String authType) {
-                }
-
-                @Override
-                public void checkServerTrusted(X509Certificate[] chain, String authType) {
-                    // these clients attack a test server; what it presents does not matter
-                }
-
-                @Override
-                public X509Certificate[] getAcceptedIssuers() {
-                    return new X509Certificate[0];
-                }
-            }}, null);
-            return context;
-        } catch (Exception e) {
-            throw new IllegalStateException(e);
-        }
-    }
 }

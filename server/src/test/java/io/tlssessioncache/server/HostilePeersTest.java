@@ -29,14 +29,14 @@ class HostilePeersTest {
             int before = lines(server.log());
             AtomicInteger done = new AtomicInteger();
             run(RESETTING_PEERS, 8, () -> {
-                HostileClients.resetAfterServerHello(server.address);
+                server.clients.resetAfterServerHello(server.address);
                 done.incrementAndGet();
             });
             assertEquals(RESETTING_PEERS, done.get());
             for (int i = 0; i < 20; i++) {
-                HostileClients.junkAfterH2(server.address);
-                HostileClients.binaryJunkAfterH2(server.address);
-                HostileClients.junkAfterHttp1(server.address);
+                server.clients.junkAfterH2(server.address);
+                server.clients.binaryJunkAfterH2(server.address);
+                server.clients.junkAfterHttp1(server.address);
                 HostileClients.plainText(server.address);
             }
             assertTrue(server.waitForLog("in the last 2 s", Duration.ofSeconds(10)), server::log);
@@ -71,11 +71,11 @@ class HostilePeersTest {
     void noClientBytesInTheLogEvenAtDebug() throws Exception {
         try (ServerProcess server = ServerProcess.start("debug", 0)) {
             for (int i = 0; i < 3; i++) {
-                HostileClients.junkAfterH2(server.address);
-                HostileClients.binaryJunkAfterH2(server.address);
-                HostileClients.junkAfterHttp1(server.address);
+                server.clients.junkAfterH2(server.address);
+                server.clients.binaryJunkAfterH2(server.address);
+                server.clients.junkAfterHttp1(server.address);
                 HostileClients.plainText(server.address);
-                HostileClients.resetAfterServerHello(server.address);
+                server.clients.resetAfterServerHello(server.address);
             }
             String scrape = server.scrape();
             assertEquals(6, ServerProcess.sample(scrape, "tls_session_cache_peer_errors_total{kind=\"http2-protocol\"}"), scrape);

@@ -1,13 +1,10 @@
 package io.tlssessioncache.server;
 
-import java.io.BufferedReader;
-import java.io.InputStreamReader;
 import java.net.InetSocketAddress;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -29,17 +26,20 @@ final class ServerProcess implements AutoCloseable {
 
     private final Process process;
     private final StringBuffer log;
-    private final Thread logReader;
+    private final GeneratedCertificate certificate;
+    /** Clients that trust this server's certificate. */
+    final HostileClients clients;
     final InetSocketAddress address;
     final InetSocketAddress metrics;
 
     private ServerProcess(Process process, StringBuffer log, InetSocketAddress address, InetSocketAddress metrics,
-                          Thread logReader) {
+                          GeneratedCertificate certificate) throws Exception {
         this.process = process;
         this.log = log;
+        this.certificate = certificate;
+        this.clients = new HostileClients(TestServers.trusting(certificate.certificate()));
         this.address = address;
         this.metrics = metrics;
-        this.logReader = logReader;
     }
 
     /**
@@ -59,33 +59,20 @@ final class ServerProcess implements AutoCloseable {
         command.addAll(List.of("-cp", System.getProperty("java.class.path"), TlsSessionCacheCli.class.getName(),
                 "serve", "--listen", "127.0.0.1:0", "--metrics-listen", "127.0.0.1:0"));
         command.addAll(List.of(args));
+        GeneratedCertificate certificate = GeneratedCertificate.create();
+        command.addAll(List.of("--cert", certificate.certificate().toString(), "--key", certificate.privateKey().toString()));
         Process process = new ProcessBuilder(command).start();
         StringBuffer log = new StringBuffer();
-        Thread logReader = Thread.ofPlatform().daemon().start(() -> {
-            try (BufferedReader in = new BufferedReader(new InputStreamReader(process.getErrorStream(), StandardCharsets.UTF_8))) {
-                for (String line; (line = in.readLine()) != null; ) {
-                    log.append(line).append('\n');
-                }
-            } catch (Exception ignored) {
-                // the process ended
-            }
-        });
+        Clients.eachLine(process.getErrorStream(), line -> log.append(line).append('\n'));
         BlockingQueue<String> stdout = new LinkedBlockingQueue<>();
-        Thread.ofPlatform().daemon().start(() -> {
-            try (BufferedReader in = new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8))) {
-                for (String line; (line = in.readLine()) != null; ) {
-                    stdout.add(line);
-                }
-            } catch (Exception ignored) {
-                // the process ended
-            }
-        });
+        Clients.eachLine(process.getInputStream(), stdout::add);
         InetSocketAddress address = null;
         InetSocketAddress metrics = null;
         while (address == null || metrics == null) {
             String line = stdout.poll(60, TimeUnit.SECONDS);
             if (line == null) {
                 process.destroyForcibly();
+                certificate.close();
                 throw new IllegalStateException("serve did not start; its log:\n" + log);
             }
             Matcher m = LISTENING.matcher(line);
@@ -96,7 +83,7 @@ final class ServerProcess implements AutoCloseable {
                 metrics = new InetSocketAddress(n.group(1), Integer.parseInt(n.group(2)));
             }
         }
-        ServerProcess server = new ServerProcess(process, log, address, metrics, logReader);
+        ServerProcess server = new ServerProcess(process, log, address, metrics, certificate);
         server.waitForLog("ready", Duration.ofSeconds(10));
         return server;
     }
@@ -149,6 +136,7 @@ final class ServerProcess implements AutoCloseable {
         if (!process.waitFor(15, TimeUnit.SECONDS)) {
             process.destroyForcibly().waitFor(5, TimeUnit.SECONDS);
         }
-        logReader.join(5000);
+        certificate.close();
+        Thread.sleep(200); // the last lines of the log
     }
 }

@@ -32,19 +32,19 @@ class SlowClientsTest {
     void tricklingConnectionsAreClosedByTheRequestHeadDeadline() throws Exception {
         try (ServerProcess server = ServerProcess.start(null, 0, "--request-head-timeout", "3s")) {
             // HTTP/1.1, one byte a second: closed about 3 s after the handshake, mid-request
-            try (SSLSocket socket = HostileClients.handshake(server.address, "http/1.1")) {
+            try (SSLSocket socket = server.clients.handshake(server.address, "http/1.1")) {
                 long closedAfter = HostileClients.trickle(socket, REQUEST, 1000);
                 assertTrue(closedAfter > 0, "a trickling HTTP/1.1 connection was still open after " + REQUEST.length + " s");
                 assertTrue(closedAfter >= 2000 && closedAfter < 6000, "closed after " + closedAfter + " ms");
             }
             // HTTP/2: the preface itself trickled
-            try (SSLSocket socket = HostileClients.handshake(server.address, "h2")) {
+            try (SSLSocket socket = server.clients.handshake(server.address, "h2")) {
                 long closedAfter = HostileClients.trickle(socket,
                         "PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n".getBytes(StandardCharsets.US_ASCII), 1000);
                 assertTrue(closedAfter > 0 && closedAfter < 6000, "h2 preface trickle closed after " + closedAfter + " ms");
             }
             // A keep-alive connection: a quick first request, then the second trickled
-            try (SSLSocket socket = HostileClients.handshake(server.address, "http/1.1")) {
+            try (SSLSocket socket = server.clients.handshake(server.address, "http/1.1")) {
                 socket.getOutputStream().write(REQUEST);
                 assertTrue(readResponse(socket.getInputStream()).startsWith("HTTP/1.1 200"));
                 Thread.sleep(4000); // idle between requests is not the deadline's business
@@ -52,7 +52,7 @@ class SlowClientsTest {
                 assertTrue(closedAfter > 0 && closedAfter < 6000, "second request trickle closed after " + closedAfter + " ms");
             }
             // A request that is slow but whole within the deadline is served.
-            try (SSLSocket socket = HostileClients.handshake(server.address, "http/1.1")) {
+            try (SSLSocket socket = server.clients.handshake(server.address, "http/1.1")) {
                 int half = REQUEST.length / 2;
                 socket.getOutputStream().write(REQUEST, 0, half);
                 Thread.sleep(1500);
@@ -88,7 +88,7 @@ class SlowClientsTest {
                 assertEquals(5, ServerProcess.sample(scrape, "tls_session_cache_connections_max{listener=\"https\"}"), scrape);
                 held.remove(0).close();
                 waitFor(() -> ServerProcess.sample(server.scrape(), "tls_session_cache_connections_open{listener=\"https\"}") == 4);
-                assertTrue(get(server.address), "a slot freed is a slot served");
+                assertTrue(get(server), "a slot freed is a slot served");
             } finally {
                 for (Socket s : held) {
                     s.close();
@@ -107,7 +107,7 @@ class SlowClientsTest {
             for (int i = 0; i < 40; i++) { // twice the limit, each reconnecting as soon as it is closed
                 attackers.add(Thread.ofPlatform().daemon().start(() -> {
                     while (!stop.get()) {
-                        try (SSLSocket socket = HostileClients.handshake(server.address, "http/1.1")) {
+                        try (SSLSocket socket = server.clients.handshake(server.address, "http/1.1")) {
                             attackerConnections.incrementAndGet();
                             HostileClients.trickle(socket, REQUEST, 1000);
                         } catch (Exception refused) {
@@ -122,7 +122,7 @@ class SlowClientsTest {
                 long start = System.nanoTime();
                 for (int i = 0; i < 10; i++) {
                     long end = System.nanoTime() + Duration.ofSeconds(20).toNanos();
-                    while (!get(server.address)) {
+                    while (!get(server)) {
                         assertTrue(System.nanoTime() < end, "normal client " + i + " not served within 20 s");
                         Thread.sleep(20);
                     }
@@ -163,7 +163,7 @@ class SlowClientsTest {
                 }
             }
             waitFor(() -> ServerProcess.sample(server.scrape(), "tls_session_cache_connections_open{listener=\"https\"}") == 0);
-            assertTrue(get(server.address));
+            assertTrue(get(server));
             // Out of descriptors, Netty would log a WARN with a stack trace for every failed accept.
             assertFalse(server.log().contains("Too many open files"), server::log);
             assertFalse(server.log().contains("\tat "), server::log);
@@ -190,8 +190,8 @@ class SlowClientsTest {
     }
 
     /** One normal HTTPS request; false if the connection was refused or failed. */
-    private static boolean get(InetSocketAddress address) {
-        try (SSLSocket socket = HostileClients.handshake(address, "http/1.1")) {
+    private static boolean get(ServerProcess server) {
+        try (SSLSocket socket = server.clients.handshake(server.address, "http/1.1")) {
             socket.getOutputStream().write("GET / HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n".getBytes());
             return readResponse(socket.getInputStream()).startsWith("HTTP/1.1 200");
         } catch (IOException e) {
