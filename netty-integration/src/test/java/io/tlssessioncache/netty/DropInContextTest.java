@@ -283,8 +283,10 @@ class DropInContextTest {
             assertTrue(sClient(server.port(), "-servername", "localhost").subject().contains("localhost"));
             assertTrue(sClient(server.port(), "-noservername").subject().contains("localhost"));
             for (String version : List.of("-tls1_3", "-tls1_2")) {
+                store.map.clear(); // only this handshake's session below
                 Path sessB = dir.resolve("sni-b" + version);
                 assertEquals("New", sClient(server.port(), version, "-servername", "b.test", "-sess_out", sessB.toString()).resumption());
+                assertEquals(1, store.map.size());
                 String namespaceB = store.map.keySet().iterator().next().namespace();
                 assertFalse(namespaceB.equals(ctx.namespace()), "b.test has its own namespace");
                 assertEquals("Reused", sClient(server.port(), version, "-servername", "b.test", "-sess_in", sessB.toString()).resumption());
