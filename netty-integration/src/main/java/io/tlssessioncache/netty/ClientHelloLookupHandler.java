@@ -229,14 +229,14 @@ public final class ClientHelloLookupHandler extends SslClientHelloHandler<Client
             // can, and a take deletes: taking the others too would burn tickets the client may still
             // use on another connection, for nothing. (Clients offer one ticket in practice.)
             take = true;
-            key = new SessionKey(context.namespace(), ticket.get());
+            key = new SessionKey(context.namespace(), TlsProtocol.TLS_1_3, ticket.get());
         } else if (hello.legacySessionId().isPresent() && hello.offersTls12()
                 && !(hello.offersTls13() && tls13Enabled(context))) {
             // TLS 1.2: only if TLS 1.2 will be negotiated. A TLS 1.3 client's legacy session id is
             // (almost always) a random middlebox-compatibility value, and reading it would cost a
             // store round trip per new connection for a certain miss.
             take = false;
-            key = new SessionKey(context.namespace(), hello.legacySessionId().get());
+            key = new SessionKey(context.namespace(), TlsProtocol.TLS_1_2, hello.legacySessionId().get());
         } else {
             result.trySuccess(new Resolution(context, null, serverName, Outcome.NO_LOOKUP, null));
             return;

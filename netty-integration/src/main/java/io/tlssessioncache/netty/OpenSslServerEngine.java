@@ -578,9 +578,8 @@ public final class OpenSslServerEngine extends SSLEngine {
                 }
                 TlsProtocol protocol = TlsProtocol.ofCode(s.protocolVersion());
                 Instant created = Instant.ofEpochSecond(s.timeSeconds());
-                SessionRecord record = new SessionRecord(new SessionKey(context.namespace(), SessionId.of(s.id())),
-                        protocol, s.cipherSuite(), s.serverName(), s.applicationProtocol(),
-                        s.peerCertificate() == null ? null : sha256(s.peerCertificate()),
+                SessionRecord record = new SessionRecord(new SessionKey(context.namespace(), protocol, SessionId.of(s.id())),
+                        s.serverName(), s.peerCertificate() == null ? null : sha256(s.peerCertificate()),
                         created, created.plus(context.sessionLifetime()), state);
                 context.sessionStore().put(record).whenComplete((v, e) -> {
                     if (e != null) {
