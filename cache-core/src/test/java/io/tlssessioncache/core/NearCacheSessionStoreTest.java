@@ -15,11 +15,9 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.CyclicBarrier;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
@@ -275,22 +273,11 @@ class NearCacheSessionStoreTest {
                 for (NearCacheSessionStore node : nodes) {
                     assertEquals(Optional.of(r), now(node.get(r.key())), "warm everywhere");
                 }
-                CyclicBarrier barrier = new CyclicBarrier(16);
-                List<Future<Optional<SessionRecord>>> results = new ArrayList<>();
+                List<NearCacheSessionStore> takers = new ArrayList<>();
                 for (int t = 0; t < 16; t++) {
-                    NearCacheSessionStore node = nodes.get(t % nodes.size());
-                    results.add(pool.submit(() -> {
-                        barrier.await(10, TimeUnit.SECONDS);
-                        return node.take(r.key()).toCompletableFuture().get(10, TimeUnit.SECONDS);
-                    }));
+                    takers.add(nodes.get(t % nodes.size()));
                 }
-                int winners = 0;
-                for (Future<Optional<SessionRecord>> f : results) {
-                    if (f.get(20, TimeUnit.SECONDS).isPresent()) {
-                        winners++;
-                    }
-                }
-                assertEquals(1, winners, "round " + round);
+                assertEquals(1, SessionStoreContract.takeWinners(pool, takers, r.key()), "round " + round);
             }
         } finally {
             pool.shutdownNow();

@@ -165,30 +165,38 @@ public abstract class SessionStoreContract {
 
     @Test
     void ofManyConcurrentTakesExactlyOneWins() throws Exception {
-        int threads = 16;
-        ExecutorService pool = Executors.newFixedThreadPool(threads);
+        ExecutorService pool = Executors.newFixedThreadPool(16);
         try {
             for (int round = 0; round < 20; round++) {
                 SessionRecord r = freshRecord();
                 await(store.put(r));
-                CyclicBarrier barrier = new CyclicBarrier(threads);
-                List<Future<Optional<SessionRecord>>> results = new ArrayList<>();
-                for (int t = 0; t < threads; t++) {
-                    results.add(pool.submit(() -> {
-                        barrier.await(10, TimeUnit.SECONDS);
-                        return await(store.take(r.key()));
-                    }));
-                }
-                int winners = 0;
-                for (Future<Optional<SessionRecord>> f : results) {
-                    if (f.get(20, TimeUnit.SECONDS).isPresent()) {
-                        winners++;
-                    }
-                }
-                assertEquals(1, winners, "round " + round);
+                assertEquals(1, takeWinners(pool, java.util.Collections.nCopies(16, store), r.key()), "round " + round);
             }
         } finally {
             pool.shutdownNow();
         }
+    }
+
+    /**
+     * Takes {@code key} once through each of {@code takers} (one store per thread, released together)
+     * and says how many got the record: single use means at most one.
+     */
+    public static int takeWinners(ExecutorService pool, List<? extends SessionStore> takers, SessionKey key)
+            throws Exception {
+        CyclicBarrier barrier = new CyclicBarrier(takers.size());
+        List<Future<Optional<SessionRecord>>> results = new ArrayList<>();
+        for (SessionStore s : takers) {
+            results.add(pool.submit(() -> {
+                barrier.await(10, TimeUnit.SECONDS);
+                return await(s.take(key));
+            }));
+        }
+        int winners = 0;
+        for (Future<Optional<SessionRecord>> f : results) {
+            if (f.get(20, TimeUnit.SECONDS).isPresent()) {
+                winners++;
+            }
+        }
+        return winners;
     }
 }
