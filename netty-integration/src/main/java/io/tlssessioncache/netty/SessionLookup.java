@@ -68,12 +68,13 @@ final class SessionLookup {
         if (ticket.isPresent() && hello.offersTls13() && hello.offersPskModes() && tls13) {
             // TLS 1.3: only the first 32-byte identity. OpenSSL resumes the first identity it can, and
             // a take deletes: taking the others too would burn tickets the client may still use.
-            lookup = new SessionLookup(certificate, new SessionKey(certificate.namespace(), ticket.get()), true,
+            lookup = new SessionLookup(certificate, new SessionKey(certificate.namespace(), TlsProtocol.TLS_1_3, ticket.get()), true,
                     metrics, deadline);
         } else if (hello.legacySessionId().isPresent() && hello.offersTls12() && !(hello.offersTls13() && tls13)) {
             // TLS 1.2, and only if TLS 1.2 will be negotiated: a TLS 1.3 client's legacy session id is
             // (almost always) a random middlebox-compatibility value, a certain miss.
-            lookup = new SessionLookup(certificate, new SessionKey(certificate.namespace(), hello.legacySessionId().get()),
+            lookup = new SessionLookup(certificate, new SessionKey(certificate.namespace(), TlsProtocol.TLS_1_2,
+                    hello.legacySessionId().get()),
                     false, metrics, deadline);
         } else {
             lookup = new SessionLookup(certificate, null, false, metrics, deadline);
@@ -97,14 +98,13 @@ final class SessionLookup {
         if (stage instanceof CompletableFuture<?> f) {
             storeStage = f;
         }
-        TlsProtocol expected = take ? TlsProtocol.TLS_1_3 : TlsProtocol.TLS_1_2;
         // May complete on any thread (a Redis I/O thread), or at once (the embedded store, a near-cache hit).
         stage.whenComplete((found, failure) -> {
             if (failure != null) {
                 finish(null, Outcome.STORE_ERROR); // the store counted its failure
             } else if (found == null || found.isEmpty()) {
                 finish(null, Outcome.MISS);
-            } else if (!found.get().key().equals(key) || found.get().protocol() != expected) {
+            } else if (!found.get().key().equals(key)) {
                 // a store answering for another key or protocol is a bug or tampering: never resume
                 metrics.rejected("wrong-key");
                 finish(null, Outcome.MISS);

@@ -117,8 +117,8 @@ final class SessionStoreCallbacks implements SslCallbacks {
                 return;
             }
             Instant created = Instant.ofEpochSecond(s.timeSeconds());
-            SessionRecord record = new SessionRecord(new SessionKey(certificate.namespace(), SessionId.of(s.id())),
-                    TlsProtocol.ofCode(s.protocolVersion()), s.cipherSuite(), s.serverName(), s.applicationProtocol(),
+            SessionRecord record = new SessionRecord(new SessionKey(certificate.namespace(),
+                    TlsProtocol.ofCode(s.protocolVersion()), SessionId.of(s.id())), s.serverName(),
                     s.peerCertificate() == null ? null : sha256(s.peerCertificate()),
                     created, created.plus(context.sessionLifetime()), state);
             CompletionStage<Void> put = context.sessionStore().put(record);

@@ -67,7 +67,6 @@ class AlpnAndClientAuthTest {
             Processes.Result r = SClient.run(server.port(), dir, "-tls1_3", "-alpn", "http/1.1,h2");
             assertTrue(r.output().contains("ALPN protocol: h2"), r.output());
             assertEquals("h2", seen.get(10, TimeUnit.SECONDS));
-            assertTrue(store.map.values().stream().allMatch(rec -> "h2".equals(rec.applicationProtocol())));
 
             Processes.Result http1 = SClient.run(server.port(), dir, "-tls1_2", "-alpn", "http/1.1");
             assertTrue(http1.output().contains("ALPN protocol: http/1.1"), http1.output());

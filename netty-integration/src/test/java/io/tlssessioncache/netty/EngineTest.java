@@ -332,8 +332,8 @@ class EngineTest {
     @Test
     void offeredRecordsOfAnotherNamespaceAreIgnored() throws Exception {
         OpenSslServerEngine e = ctx.newOpenSslEngine(null, -1);
-        e.resolved(ctx.defaultCertificate(), new SessionRecord(new SessionKey("0".repeat(32), io.tlssessioncache.core.SessionId.random()),
-                io.tlssessioncache.core.TlsProtocol.TLS_1_3, "TLS_AES_128_GCM_SHA256", null, null, null,
+        e.resolved(ctx.defaultCertificate(), new SessionRecord(new SessionKey("0".repeat(32), io.tlssessioncache.core.TlsProtocol.TLS_1_3,
+                io.tlssessioncache.core.SessionId.random()), null, null,
                 java.time.Instant.now(), java.time.Instant.now().plusSeconds(60), new byte[] {1, 2, 3}));
         assertNull(e.getHandshakeSession());
         assertFalse(e.isSessionReused());

@@ -160,8 +160,7 @@ class ResumptionTest {
             for (int i = 4; i < s.length; i += 3) {
                 s[i] ^= 0x5a;
             }
-            return new SessionRecord(r.key(), r.protocol(), r.cipherSuite(), r.serverName(), r.applicationProtocol(),
-                    r.clientIdentity(), r.createdAt(), r.expiresAt(), s);
+            return new SessionRecord(r.key(), r.serverName(), r.clientIdentity(), r.createdAt(), r.expiresAt(), s);
         });
         CountingMetrics metrics = new CountingMetrics();
         try (ResumingSslContext b = context(f -> f.metrics(metrics)); TestServer serverB = new TestServer(b)) {

@@ -15,6 +15,7 @@ import javax.net.ssl.SSLEngine;
  * independent server instance; they share only the session store).
  */
 final class ListenerTls implements AutoCloseable {
+    private static final java.time.Duration ENGINE_DEADLINE_MARGIN = java.time.Duration.ofMillis(25);
     private final ResumingSslContext context;
     private final SessionCacheMetrics metrics;
 
@@ -39,7 +40,10 @@ final class ListenerTls implements AutoCloseable {
                 .sessionStore(store)
                 .applicationProtocolConfig(alpn)
                 .contextName(settings.contextName())
-                .lookupDeadline(settings.lookupDeadline())
+                // The store enforces --lookup-deadline itself (SessionStores) and its circuit breaker
+                // learns from each verdict; the engine's own deadline only backs up a store that
+                // never answers, so it must be longer.
+                .lookupDeadline(settings.lookupDeadline().plus(ENGINE_DEADLINE_MARGIN))
                 .sessionTimeout(settings.sessionTimeout())
                 .ticketsPerHandshake(settings.tickets())
                 .protocols(settings.protocols().toArray(String[]::new))

@@ -106,7 +106,7 @@ final class ServeCommand implements Callable<Integer> {
     @Option(names = "--miss-retry-delay", paramLabel = "DURATION", converter = DurationConverter.class,
             description = "Redis store only: a lookup that found nothing asks Redis once more after this delay, "
                     + "within --lookup-deadline (a session stored by another node a moment ago may not have "
-                    + "reached Redis yet); 0ms turns it off. Default: 5ms.")
+                    + "reached Redis yet); a second command for every miss. Default: 0ms (off).")
     Duration missRetryDelay;
 
     @Option(names = "--key-prefix", paramLabel = "PREFIX",

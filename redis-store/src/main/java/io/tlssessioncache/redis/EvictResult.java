@@ -1,6 +1,7 @@
-package io.tlssessioncache.redis.admin;
+package io.tlssessioncache.redis;
 
 import io.tlssessioncache.core.Revocation;
+import io.tlssessioncache.core.SessionKey;
 import java.time.Instant;
 import java.util.List;
 
@@ -11,10 +12,10 @@ import java.util.List;
  * @param at         when it was asked
  * @param dryRun     nothing was changed
  * @param watermark  the revocation watermark written (or that would have been), {@code null} for an id eviction
- * @param keys       for an id eviction, the Redis keys found (and deleted unless a dry run); empty otherwise
+ * @param keys       for an id eviction, the sessions found (and deleted unless a dry run); empty otherwise
  * @param sweep      what the sweep did, or {@code null} when none ran
  */
-public record EvictResult(String request, Instant at, boolean dryRun, Revocation watermark, List<String> keys,
+public record EvictResult(String request, Instant at, boolean dryRun, Revocation watermark, List<SessionKey> keys,
         SweepResult sweep) {
 
     /** How many entries matched, or -1 when unknown (a watermark without a sweep). */

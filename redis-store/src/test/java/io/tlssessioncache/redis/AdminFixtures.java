@@ -1,15 +1,11 @@
-package io.tlssessioncache.redis.admin;
+package io.tlssessioncache.redis;
 
+import io.tlssessioncache.core.NearCacheSessionStore;
 import io.tlssessioncache.core.SealingKeyRing;
 import io.tlssessioncache.core.SessionKey;
 import io.tlssessioncache.core.SessionRecord;
 import io.tlssessioncache.core.SessionStore;
 import io.tlssessioncache.core.TestRecords;
-import io.tlssessioncache.redis.RedisCluster;
-import io.tlssessioncache.redis.RedisNearCache;
-import io.tlssessioncache.redis.RedisServer;
-import io.tlssessioncache.redis.RedisSessionStores;
-import io.tlssessioncache.redis.RedisStoreOptions;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
@@ -34,8 +30,8 @@ public final class AdminFixtures {
      * deadline: a slow lookup is a (fail-open) miss, and a busy test machine must not make a
      * "should hit" look like a miss.
      */
-    public static RedisNearCache openStore(String uri, String prefix, SealingKeyRing ring) {
-        return RedisSessionStores.open(uri, RedisStoreOptions.builder().keyPrefix(prefix).keyRing(ring)
+    public static NearCacheSessionStore openStore(String uri, String prefix, SealingKeyRing ring) {
+        return RedisSessionStores.create(uri, RedisStoreOptions.builder().keyPrefix(prefix).keyRing(ring)
                 .lookupDeadline(Duration.ofSeconds(2)).commandTimeout(Duration.ofSeconds(2)).build());
     }
 
@@ -78,7 +74,8 @@ public final class AdminFixtures {
 
     /** Keys under {@code prefix} on a standalone server, counted with redis-cli (independently of the admin code). */
     public static long countKeys(RedisServer server, String prefix) {
-        return server.cli("--scan", "--pattern", prefix + ":*").lines().filter(l -> !l.isBlank()).count();
+        // --no-raw: one quoted line per key, binary ones included (a raw key may hold a newline byte).
+        return server.cli("--no-raw", "--scan", "--pattern", prefix + ":*").lines().filter(l -> !l.isBlank()).count();
     }
 
     /** Keys under {@code prefix} over every master of a cluster. */

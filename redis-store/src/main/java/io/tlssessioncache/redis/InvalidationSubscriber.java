@@ -2,21 +2,17 @@ package io.tlssessioncache.redis;
 
 import io.lettuce.core.RedisChannelHandler;
 import io.lettuce.core.RedisConnectionStateListener;
-import io.lettuce.core.cluster.api.async.RedisClusterAsyncCommands;
 import io.lettuce.core.pubsub.RedisPubSubAdapter;
 import io.lettuce.core.pubsub.StatefulRedisPubSubConnection;
 import io.tlssessioncache.core.NearCacheSessionStore;
 import io.tlssessioncache.core.Revocation;
 import io.tlssessioncache.core.RevocationWatermarks;
-import io.tlssessioncache.core.SessionKey;
 import java.net.SocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Arrays;
-import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionStage;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import org.slf4j.Logger;
@@ -47,17 +43,18 @@ import org.slf4j.LoggerFactory;
  * script keeps the maximum atomically; one key, so fine on a Cluster), loaded at start and on every
  * resubscribe, and published so every server applies them at once.
  *
- * <p><b>Messages</b> (UTF-8, encoded and parsed by {@link InvalidationPublisher}, which is also
- * the publishing API for processes that must not subscribe): {@code k <64 hex id> <namespace>},
- * {@code r <Revocation.encode()>}, {@code a}. Anything else is ignored: the channel is as trusted as Redis itself (whoever can
- * publish can also delete), but a malformed message only costs a log line at debug level.
+ * <p><b>Messages</b> are encoded and parsed by {@link InvalidationPublisher}, the publishing half
+ * (one key, a watermark, or everything). Anything else is ignored: the channel is as trusted as
+ * Redis itself (whoever can publish can also delete), but a malformed message only costs a log line
+ * at debug level.
  */
-public final class RedisInvalidations implements AutoCloseable {
-    private static final Logger LOG = LoggerFactory.getLogger(RedisInvalidations.class);
+final class InvalidationSubscriber implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(InvalidationSubscriber.class);
 
     private final InvalidationPublisher publisher;
     private final byte[] channel;
-    private final String prefix;
+    private final String channelName;
+    private final String revocationsKey;
 
     private StatefulRedisPubSubConnection<byte[], byte[]> pubSub;
     private NearCacheSessionStore nearCache;
@@ -68,49 +65,12 @@ public final class RedisInvalidations implements AutoCloseable {
     private final CompletableFuture<Void> firstSubscription = new CompletableFuture<>();
     private volatile boolean closed;
 
-    RedisInvalidations(RedisClusterAsyncCommands<byte[], byte[]> commands, String prefix) {
-        this.publisher = new InvalidationPublisher(Objects.requireNonNull(commands, "commands"), prefix);
-        this.prefix = prefix;
-        this.channel = channelName(prefix).getBytes(StandardCharsets.UTF_8);
+    InvalidationSubscriber(InvalidationPublisher publisher) {
+        this.publisher = Objects.requireNonNull(publisher, "publisher");
+        this.channelName = publisher.layout().channel();
+        this.revocationsKey = publisher.layout().revocationsKey();
+        this.channel = channelName.getBytes(StandardCharsets.UTF_8);
     }
-
-    /** {@code <prefix>:invalidate} (see {@link InvalidationPublisher#channelName}). */
-    public static String channelName(String prefix) {
-        return InvalidationPublisher.channelName(prefix);
-    }
-
-    /** {@code <prefix>:revocations} (see {@link InvalidationPublisher#revocationsKeyName}). */
-    public static String revocationsKeyName(String prefix) {
-        return InvalidationPublisher.revocationsKeyName(prefix);
-    }
-
-    // ---------------------------------------------------------------- publishing (any process)
-
-    /** Tells every server to drop {@code key} from its near-cache. Completes when Redis accepted it. */
-    public CompletionStage<Void> publishKey(SessionKey key) {
-        return publisher.publishKey(key);
-    }
-
-    /** Tells every server to drop its whole near-cache (e.g. after an operator deleted entries in bulk). */
-    public CompletionStage<Void> publishAll() {
-        return publisher.publishAll();
-    }
-
-    /**
-     * Records {@code r} in {@code <prefix>:revocations} (keeping the later watermark per scope and
-     * value) and publishes it, so every server applies it at once and every server that starts or
-     * reconnects later loads it.
-     */
-    public CompletionStage<Void> publishRevocation(Revocation r) {
-        return publisher.publishRevocation(r);
-    }
-
-    /** The watermarks stored in Redis. Unparseable fields are skipped (and logged). */
-    public CompletionStage<List<Revocation>> loadRevocations() {
-        return publisher.loadRevocations();
-    }
-
-    // ---------------------------------------------------------------- subscribing (servers)
 
     /**
      * Subscribes {@code connection} to the channel, applying what arrives to {@code near} and
@@ -128,8 +88,8 @@ public final class RedisInvalidations implements AutoCloseable {
         try {
             firstSubscription.get(wait.toMillis(), TimeUnit.MILLISECONDS);
         } catch (Exception e) {
-            throw new IllegalStateException("no subscription to " + channelName(prefix) + " (or no revocation"
-                    + " watermarks loaded from " + revocationsKeyName(prefix) + ") within " + wait + ": "
+            throw new IllegalStateException("no subscription to " + channelName + " (or no revocation"
+                    + " watermarks loaded from " + revocationsKey + ") within " + wait + ": "
                     + e.getClass().getSimpleName(), e);
         }
     }
@@ -161,7 +121,7 @@ public final class RedisInvalidations implements AutoCloseable {
             }
             CompletableFuture.delayedExecutor(1, TimeUnit.SECONDS).execute(() -> {
                 if (!closed && subscribedEvents.get() == subscribedBefore && pubSub.isOpen()) {
-                    LOG.info("re-subscribing to {} after a reconnect", channelName(prefix));
+                    LOG.info("re-subscribing to {} after a reconnect", channelName);
                     ownResubscribes.incrementAndGet();
                     pubSub.async().subscribe(channel);
                 }
@@ -172,7 +132,7 @@ public final class RedisInvalidations implements AutoCloseable {
         public void onRedisDisconnected(RedisChannelHandler<?, ?> connection) {
             if (!closed) {
                 LOG.info("invalidation channel {} disconnected; the near-cache is cleared when it is back",
-                        channelName(prefix));
+                        channelName);
             }
         }
     }
@@ -185,34 +145,34 @@ public final class RedisInvalidations implements AutoCloseable {
     }
 
     private void reload(long generation, int attempt) {
-        loadRevocations().whenComplete((list, e) -> {
+        publisher.loadRevocations().whenComplete((list, e) -> {
             if (e == null) {
                 for (Revocation r : list) {
                     applyWatermark(r);
                 }
                 if (generation == 1) {
-                    LOG.debug("subscribed to {}, {} revocation watermarks loaded", channelName(prefix), list.size());
+                    LOG.debug("subscribed to {}, {} revocation watermarks loaded", channelName, list.size());
                 }
                 firstSubscription.complete(null);
             } else if (!closed && attempt < 30) {
                 LOG.debug("loading revocations failed ({}); retrying", e.toString());
                 CompletableFuture.delayedExecutor(500, TimeUnit.MILLISECONDS).execute(() -> reload(generation, attempt + 1));
             } else if (!closed) {
-                LOG.warn("could not load revocation watermarks from {}: {}", revocationsKeyName(prefix), e.toString());
+                LOG.warn("could not load revocation watermarks from {}: {}", revocationsKey, e.toString());
             }
         });
     }
 
     private void onMessage(byte[] raw) {
         try {
-            switch (InvalidationPublisher.parse(raw)) {
+            switch (InvalidationPublisher.parse(publisher.layout(), raw)) {
                 case InvalidationPublisher.Message.Key k -> nearCache.invalidate(k.key());
                 case InvalidationPublisher.Message.Revoke r -> applyWatermark(r.revocation());
                 case InvalidationPublisher.Message.All a -> nearCache.invalidateAll();
-                case null -> LOG.debug("ignored an unknown message on {}", channelName(prefix));
+                case null -> LOG.debug("ignored an unknown message on {}", channelName);
             }
         } catch (RuntimeException e) {
-            LOG.debug("ignored a malformed message on {}: {}", channelName(prefix), e.getMessage());
+            LOG.debug("ignored a malformed message on {}: {}", channelName, e.getMessage());
         }
     }
 
@@ -242,6 +202,6 @@ public final class RedisInvalidations implements AutoCloseable {
 
     @Override
     public String toString() {
-        return "RedisInvalidations[" + channelName(prefix) + ", subscriptions=" + subscribedEvents.get() + "]";
+        return "InvalidationSubscriber[" + channelName + ", subscriptions=" + subscribedEvents.get() + "]";
     }
 }

@@ -1,7 +1,6 @@
-package io.tlssessioncache.redis.admin;
+package io.tlssessioncache.redis;
 
 import io.tlssessioncache.core.SealingKeyRing;
-import io.tlssessioncache.redis.RedisStoreOptions;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.Objects;

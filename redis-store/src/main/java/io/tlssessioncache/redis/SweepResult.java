@@ -1,4 +1,4 @@
-package io.tlssessioncache.redis.admin;
+package io.tlssessioncache.redis;
 
 import java.time.Duration;
 

@@ -1,4 +1,4 @@
-package io.tlssessioncache.redis.admin;
+package io.tlssessioncache.redis;
 
 /**
  * An admin operation could not be done: Redis unreachable, a command refused (ACL), or it failed.

@@ -1,19 +1,17 @@
-package io.tlssessioncache.redis.admin;
+package io.tlssessioncache.redis;
 
-import static io.tlssessioncache.redis.admin.AdminFixtures.hits;
-import static io.tlssessioncache.redis.admin.AdminFixtures.put;
-import static io.tlssessioncache.redis.admin.AdminFixtures.record;
+import static io.tlssessioncache.redis.AdminFixtures.hits;
+import static io.tlssessioncache.redis.AdminFixtures.put;
+import static io.tlssessioncache.redis.AdminFixtures.record;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.tlssessioncache.core.NearCacheSessionStore;
 import io.tlssessioncache.core.Revocation;
 import io.tlssessioncache.core.SealingKeyRing;
 import io.tlssessioncache.core.SessionRecord;
-import io.tlssessioncache.redis.RedisNearCache;
-import io.tlssessioncache.redis.RedisServer;
-import io.tlssessioncache.redis.RedisServers;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -73,11 +71,11 @@ class SessionAdminAclTest {
 
     @Test
     void serverUserCannotSweepAdminUserCan() throws Exception {
-        try (RedisNearCache server = AdminFixtures.openStore(serverUri, PREFIX, RING)) {
+        try (NearCacheSessionStore server = AdminFixtures.openStore(serverUri, PREFIX, RING)) {
             SessionRecord a = record("a.test", null, Duration.ofMinutes(1));
             SessionRecord b = record("b.test", null, Duration.ofMinutes(1));
-            put(server.store(), a, b);
-            assertTrue(hits(server.store(), a.key()));
+            put(server, a, b);
+            assertTrue(hits(server, a.key()));
 
             try (SessionAdmin asServer = SessionAdmin.connect(serverUri,
                     AdminOptions.builder().keyPrefix(PREFIX).keyRing(RING).build())) {
@@ -96,7 +94,7 @@ class SessionAdminAclTest {
                         () -> asServer.writeWatermark(Revocation.serverName("a.test", Instant.now())));
                 assertEquals(AdminException.Kind.DENIED, noHset.kind(), noHset.getMessage());
             }
-            assertTrue(hits(server.store(), a.key()), "nothing was evicted by the refused attempts");
+            assertTrue(hits(server, a.key()), "nothing was evicted by the refused attempts");
 
             try (SessionAdmin admin = SessionAdmin.connect(adminUri,
                     AdminOptions.builder().keyPrefix(PREFIX).keyRing(RING).build())) {
@@ -106,8 +104,8 @@ class SessionAdminAclTest {
                 assertEquals(1, admin.stats().total());
                 assertEquals(1, admin.evictId(b.id(), false).matched());
             }
-            AdminFixtures.awaitMiss(server.store(), a.key());
-            AdminFixtures.awaitMiss(server.store(), b.key());
+            AdminFixtures.awaitMiss(server, a.key());
+            AdminFixtures.awaitMiss(server, b.key());
         }
     }
 
