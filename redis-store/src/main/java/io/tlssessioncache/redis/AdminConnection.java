@@ -64,7 +64,14 @@ final class AdminConnection implements AutoCloseable {
         try {
             c = target.cluster() ? cluster(shown, target, options) : standalone(shown, target, options);
         } catch (RuntimeException e) {
-            throw AdminErrors.translate("connect to Redis at " + shown, e);
+            AdminException a = AdminErrors.translate("connect to Redis at " + shown, e);
+            if (a.kind() == AdminException.Kind.UNREACHABLE && closedInHandshake(e) && answersPing(target)) {
+                // Lettuce reports a refused HELLO/AUTH as a closed connection when the close wins the
+                // race with the error reply; Redis answering a bare PING tells the two apart.
+                throw new AdminException(AdminException.Kind.DENIED, "cannot connect to Redis at " + shown
+                        + ": Redis refused the login: check the user and password in the URI", e);
+            }
+            throw a;
         }
         try {
             c.call("PING", () -> c.sync.ping());
@@ -120,6 +127,33 @@ final class AdminConnection implements AutoCloseable {
     @Override
     public void close() {
         closer.run();
+    }
+
+    private static boolean closedInHandshake(Throwable e) {
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (String.valueOf(t.getMessage()).contains("closed prematurely")) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** Whether a plain (non-TLS) Redis at the first address answers an unauthenticated PING within a second. */
+    private static boolean answersPing(RedisUris.Target target) {
+        io.lettuce.core.RedisURI u = target.uris().getFirst();
+        if (u.isSsl() || u.getHost() == null) {
+            return false;
+        }
+        try (java.net.Socket s = new java.net.Socket()) {
+            s.connect(new java.net.InetSocketAddress(u.getHost(), u.getPort()), 1000);
+            s.setSoTimeout(1000);
+            s.getOutputStream().write("PING\r\n".getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+            byte[] reply = s.getInputStream().readNBytes(7);
+            String r = new String(reply, java.nio.charset.StandardCharsets.US_ASCII);
+            return r.startsWith("+PONG") || r.startsWith("-NOAUTH");
+        } catch (java.io.IOException e) {
+            return false;
+        }
     }
 
     private static ClientResources resources() {
