@@ -9,10 +9,7 @@ import io.tlssessioncache.netty.internal.NativeSsl;
 import java.nio.ByteBuffer;
 import java.nio.ReadOnlyBufferException;
 import java.util.List;
-import java.util.Set;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 import java.util.function.BiFunction;
 
 import javax.net.ssl.SSLEngine;
@@ -57,16 +54,9 @@ import org.slf4j.LoggerFactory;
  * deliver them. All methods are {@code synchronized}: the event loop and a delegated task's thread
  * both touch the state, and the lock rules out use-after-free; no lock is held while waiting.
  */
-final class OpenSslServerEngine extends SSLEngine implements ReferenceCounted {
+final class OpenSslServerEngine extends ContextConfiguredEngine implements ReferenceCounted {
     private static final Logger log = LoggerFactory.getLogger(OpenSslServerEngine.class);
 
-    /** Upper bound of what one record adds to its plaintext (header, IV/nonce, MAC/tag, padding). */
-    private static final int MAX_RECORD_OVERHEAD = 325;
-    private static final int RECORD_HEADER = 5;
-    private static final int MAX_RECORD = RECORD_HEADER + NativeSsl.MAX_PLAINTEXT + 2048;
-    private static final int HANDSHAKE_RECORD = 22;
-    private static final int INCOMPLETE = -1;
-    private static final int NOT_TLS = -2;
 
     private enum Hs { NOT_STARTED, HANDSHAKING, FINISHED_PENDING, DONE }
 
@@ -79,7 +69,7 @@ final class OpenSslServerEngine extends SSLEngine implements ReferenceCounted {
     private ClientHelloReassembler hello = new ClientHelloReassembler(); // null once the lookup is decided
     private boolean helloUnprocessed; // ClientHello bytes fed to OpenSSL, no handshake run on them yet
     private SessionLookup lookup;     // the connection's lookup, while it may still be cancelled
-    private Runnable task;            // non-null: NEED_TASK
+    private StoreWaitTask task;       // non-null: NEED_TASK
     private boolean taskHandedOut;
     private Thread driver;            // the thread that asked for the task: running it there must not wait
     private boolean inboundClosed;
@@ -92,7 +82,7 @@ final class OpenSslServerEngine extends SSLEngine implements ReferenceCounted {
     private volatile String applicationProtocol; // null until the handshake finished; "" for none
 
     OpenSslServerEngine(ResumingSslContext context, String peerHost, int peerPort) throws SSLException {
-        super(peerHost, peerPort);
+        super(context, peerHost, peerPort);
         this.context = context;
         ServerCertificate certificate = context.defaultCertificate();
         this.session = new OpenSslSession(context, this, certificate, peerHost, peerPort);
@@ -152,68 +142,25 @@ final class OpenSslServerEngine extends SSLEngine implements ReferenceCounted {
             return false;
         }
         lookup = l;
-        task = new LookupTask(l);
+        task = StoreWaitTask.lookup(this, l);
         return true;
     }
 
-    /** Waits for the connection's lookup, then hands its record to OpenSSL's session callback. */
-    private final class LookupTask implements Runnable {
-        private final SessionLookup lookup;
-
-        LookupTask(SessionLookup lookup) {
-            this.lookup = lookup;
-        }
-
-        @Override
-        public void run() {
-            SessionRecord found = onDriverThread() ? lookup.ifDone() : lookup.await();
-            synchronized (OpenSslServerEngine.this) {
-                if (ssl != null) {
-                    callbacks.offer(found);
-                }
-                taskDone(this);
-            }
-        }
+    /** Whether the calling thread is the one that drives the engine (a task run there must not wait). */
+    synchronized boolean onDriverThread() {
+        return Thread.currentThread() == driver;
     }
 
-    /** Waits until the store acknowledged the new sessions' writes, then lets the held output go. */
-    private final class PutTask implements Runnable {
-        private final List<CompletableFuture<Void>> puts;
-        private final long deadline = System.nanoTime() + context.lookupDeadline().toNanos();
-
-        PutTask(List<CompletableFuture<Void>> puts) {
-            this.puts = puts;
+    /** A lookup task's answer: hand the record to OpenSSL's session callback, and go on. */
+    synchronized void lookupAnswered(StoreWaitTask t, SessionRecord found) {
+        if (ssl != null) {
+            callbacks.offer(found);
         }
-
-        @Override
-        public void run() {
-            if (onDriverThread()) {
-                context.metrics().notAwaited("put");
-            } else {
-                try {
-                    CompletableFuture.allOf(puts.toArray(new CompletableFuture<?>[0]))
-                            .get(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
-                } catch (TimeoutException e) {
-                    context.metrics().storeError("put-deadline");
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                } catch (Exception e) {
-                    // a failed write: the store counted it; the client gets an id that will miss
-                }
-            }
-            synchronized (OpenSslServerEngine.this) {
-                taskDone(this);
-            }
-        }
+        taskDone(t);
     }
 
-    private boolean onDriverThread() {
-        synchronized (this) {
-            return Thread.currentThread() == driver;
-        }
-    }
-
-    private void taskDone(Runnable t) {
+    /** A task finished waiting: the handshake goes on. */
+    synchronized void taskDone(StoreWaitTask t) {
         if (task == t) {
             task = null;
             taskHandedOut = false;
@@ -283,7 +230,7 @@ final class OpenSslServerEngine extends SSLEngine implements ReferenceCounted {
         int produced = 0;
         try {
             while (available > consumed) {
-                int room = dst.remaining() - MAX_RECORD_OVERHEAD;
+                int room = dst.remaining() - TlsRecords.MAX_RECORD_OVERHEAD;
                 int chunk = (int) Math.min(Math.min(available - consumed, NativeSsl.MAX_PLAINTEXT), room);
                 if (chunk <= 0) {
                     if (produced == 0) {
@@ -340,14 +287,14 @@ final class OpenSslServerEngine extends SSLEngine implements ReferenceCounted {
         // 1. The ClientHello: its records go to OpenSSL's input, its bytes to the reassembler; no
         //    handshake runs until the lookup is decided.
         while (hello != null) {
-            int rec = recordLength(src);
-            if (rec == INCOMPLETE) {
+            int rec = TlsRecords.length(src);
+            if (rec == TlsRecords.INCOMPLETE) {
                 return new SSLEngineResult(consumed == 0 ? Status.BUFFER_UNDERFLOW : Status.OK,
                         HandshakeStatus.NEED_UNWRAP, consumed, 0);
             }
-            ClientHelloReassembler.State state = rec == NOT_TLS || src.get(src.position()) != HANDSHAKE_RECORD
+            ClientHelloReassembler.State state = rec == TlsRecords.NOT_TLS || src.get(src.position()) != TlsRecords.HANDSHAKE_RECORD
                     ? ClientHelloReassembler.State.NOT_A_HELLO // OpenSSL answers it with an alert
-                    : hello.add(src, src.position() + RECORD_HEADER, rec - RECORD_HEADER);
+                    : hello.add(src, src.position() + TlsRecords.RECORD_HEADER, rec - TlsRecords.RECORD_HEADER);
             if (state == ClientHelloReassembler.State.NOT_A_HELLO) {
                 hello = null;
                 break;
@@ -367,14 +314,14 @@ final class OpenSslServerEngine extends SSLEngine implements ReferenceCounted {
         // 2. OpenSSL runs the handshake on what it has, then on each further record.
         while (ssl.pendingOutput() == 0) {
             if (!helloUnprocessed) {
-                int rec = recordLength(src);
-                if (rec == INCOMPLETE) {
+                int rec = TlsRecords.length(src);
+                if (rec == TlsRecords.INCOMPLETE) {
                     if (consumed == 0) {
                         return new SSLEngineResult(Status.BUFFER_UNDERFLOW, HandshakeStatus.NEED_UNWRAP, 0, 0);
                     }
                     break;
                 }
-                if (rec == NOT_TLS) {
+                if (rec == TlsRecords.NOT_TLS) {
                     rec = src.remaining(); // OpenSSL rejects it with a proper alert
                 }
                 ssl.feed(src, rec);
@@ -399,7 +346,7 @@ final class OpenSslServerEngine extends SSLEngine implements ReferenceCounted {
         if (ssl.pendingOutput() > 0) {
             hs = Hs.FINISHED_PENDING; // FINISHED is reported by the wrap that sends the last bytes
             if (!puts.isEmpty()) {
-                task = new PutTask(puts);
+                task = StoreWaitTask.puts(this, puts, context.lookupDeadline());
                 driver = Thread.currentThread();
                 return new SSLEngineResult(Status.OK, HandshakeStatus.NEED_TASK, consumed, 0);
             }
@@ -415,16 +362,16 @@ final class OpenSslServerEngine extends SSLEngine implements ReferenceCounted {
         int produced = 0;
         boolean closed = false;
         while (!closed) {
-            int rec = recordLength(src);
-            if (rec == INCOMPLETE) {
+            int rec = TlsRecords.length(src);
+            if (rec == TlsRecords.INCOMPLETE) {
                 if (consumed == 0 && produced == 0) {
                     return new SSLEngineResult(Status.BUFFER_UNDERFLOW, handshakeStatus(), 0, 0);
                 }
                 break;
             }
-            if (rec == NOT_TLS) {
+            if (rec == TlsRecords.NOT_TLS) {
                 rec = src.remaining();
-            } else if (capacity - produced < Math.min(rec - RECORD_HEADER, NativeSsl.MAX_PLAINTEXT)) {
+            } else if (capacity - produced < Math.min(rec - TlsRecords.RECORD_HEADER, NativeSsl.MAX_PLAINTEXT)) {
                 // Plaintext never exceeds the record's payload: make sure it fits before feeding it.
                 if (consumed == 0 && produced == 0) {
                     return new SSLEngineResult(Status.BUFFER_OVERFLOW, handshakeStatus(), 0, 0);
@@ -615,90 +562,6 @@ final class OpenSslServerEngine extends SSLEngine implements ReferenceCounted {
         return false;
     }
 
-    // ------------------------------------------------------------------ SSLEngine: configuration (fixed by the context)
-
-    @Override
-    public String[] getSupportedCipherSuites() {
-        return context.cipherSuites().toArray(new String[0]);
-    }
-
-    @Override
-    public String[] getEnabledCipherSuites() {
-        return getSupportedCipherSuites();
-    }
-
-    @Override
-    public void setEnabledCipherSuites(String[] suites) {
-        if (!Set.of(suites).equals(Set.copyOf(context.cipherSuites()))) {
-            throw new UnsupportedOperationException("configure cipher suites on ResumingSslContextBuilder");
-        }
-    }
-
-    @Override
-    public String[] getSupportedProtocols() {
-        return context.protocols().toArray(new String[0]);
-    }
-
-    @Override
-    public String[] getEnabledProtocols() {
-        return getSupportedProtocols();
-    }
-
-    @Override
-    public void setEnabledProtocols(String[] protocols) {
-        if (!Set.of(protocols).equals(Set.copyOf(context.protocols()))) {
-            throw new UnsupportedOperationException("configure protocols on ResumingSslContextBuilder");
-        }
-    }
-
-    @Override
-    public void setUseClientMode(boolean mode) {
-        if (mode) {
-            throw new IllegalArgumentException("this engine is server-only");
-        }
-    }
-
-    @Override
-    public boolean getUseClientMode() {
-        return false;
-    }
-
-    @Override
-    public void setNeedClientAuth(boolean need) {
-        if (need != getNeedClientAuth()) {
-            throw new UnsupportedOperationException("configure client auth on ResumingSslContextBuilder");
-        }
-    }
-
-    @Override
-    public boolean getNeedClientAuth() {
-        return context.clientAuth() == io.netty.handler.ssl.ClientAuth.REQUIRE;
-    }
-
-    @Override
-    public void setWantClientAuth(boolean want) {
-        if (want != getWantClientAuth()) {
-            throw new UnsupportedOperationException("configure client auth on ResumingSslContextBuilder");
-        }
-    }
-
-    @Override
-    public boolean getWantClientAuth() {
-        return context.clientAuth() == io.netty.handler.ssl.ClientAuth.OPTIONAL;
-    }
-
-    @Override
-    public void setEnableSessionCreation(boolean flag) {
-        if (!flag) {
-            throw new UnsupportedOperationException("session creation is always on");
-        }
-    }
-
-    @Override
-    public boolean getEnableSessionCreation() {
-        return true;
-    }
-
     // ------------------------------------------------------------------ internals
 
     private HandshakeStatus handshakeStatus() {
@@ -762,26 +625,6 @@ final class OpenSslServerEngine extends SSLEngine implements ReferenceCounted {
                 l.cancel(); // the connection is gone: the store need not answer (nor send, if it has not yet)
             }
         }
-    }
-
-    /** Length of the TLS record at src's position, or INCOMPLETE / NOT_TLS. */
-    private static int recordLength(ByteBuffer src) {
-        int pos = src.position();
-        if (src.remaining() < RECORD_HEADER) {
-            return src.hasRemaining() && !plausibleType(src.get(pos)) ? NOT_TLS : INCOMPLETE;
-        }
-        if (!plausibleType(src.get(pos)) || src.get(pos + 1) != 3) {
-            return NOT_TLS;
-        }
-        int len = RECORD_HEADER + (((src.get(pos + 3) & 0xff) << 8) | (src.get(pos + 4) & 0xff));
-        if (len > MAX_RECORD) {
-            return NOT_TLS;
-        }
-        return src.remaining() < len ? INCOMPLETE : len;
-    }
-
-    private static boolean plausibleType(byte type) {
-        return type >= 20 && type <= 24;
     }
 
     private static long remaining(ByteBuffer[] bufs, int offset, int length) {
