@@ -1,39 +1,36 @@
 package io.tlssessioncache.core;
 
-import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Ticker;
 import java.time.Clock;
+import java.time.Duration;
 import java.util.Objects;
 import java.util.Optional;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.Executor;
 
 /**
  * The embedded default store: a bounded Caffeine cache in this process. Records are kept as they
- * are (they never leave the process, so they are not sealed). Every method completes at once.
+ * are (they never leave the process, so they are not sealed). Every method completes at once; a
+ * put is acknowledged when it returns.
  *
- * <p>Each entry expires at its record's {@code expiresAt}; reads also check the record against the
- * clock and the {@link RevocationWatermarks}, so an expired or revoked record is a miss even before
- * Caffeine drops it. {@link #take} is atomic ({@code ConcurrentMap.remove}): of any number of
- * concurrent takes of a key, exactly one gets the record.
+ * <p>Each entry expires at its record's {@code expiresAt}; every read is judged against the clock
+ * and the {@link RevocationWatermarks} (by the layer every store of this library shares), so an
+ * expired or revoked record is a miss even before Caffeine drops it. {@link #take} is atomic
+ * ({@code ConcurrentMap.remove}): of any number of concurrent takes of a key, exactly one gets the
+ * record.
  */
 public final class InMemorySessionStore implements SessionStore {
     /** Default {@link Builder#maximumSize}. */
     public static final long DEFAULT_MAXIMUM_SIZE = 100_000;
 
-    private final Cache<SessionKey, SessionRecord> cache;
-    private final Clock clock;
-    private final Ticker ticker;
-    private final RevocationWatermarks revocations;
-    private final SessionCacheMetrics metrics;
+    private final LocalStore storage;
+    private final SessionCache cache;
 
     private InMemorySessionStore(Builder b) {
-        this.clock = b.clock;
-        this.ticker = b.ticker;
-        this.revocations = b.revocations;
-        this.metrics = b.metrics;
-        this.cache = RecordExpiry.newCache(b.maximumSize, b.ticker, b.clock, Long.MAX_VALUE, b.executor);
+        this.storage = new LocalStore(RecordExpiry.newCache(b.maximumSize, b.ticker, b.clock, Long.MAX_VALUE,
+                b.executor));
+        this.cache = new SessionCache(storage, null, b.clock, b.ticker, b.revocations, b.metrics, Duration.ZERO,
+                Duration.ZERO);
     }
 
     public static Builder builder() {
@@ -42,81 +39,48 @@ public final class InMemorySessionStore implements SessionStore {
 
     @Override
     public CompletionStage<Void> put(SessionRecord record) {
-        Objects.requireNonNull(record, "record");
-        metrics.put();
-        // An already expired or revoked record would only be a miss later: do not let it take space.
-        if (RecordExpiry.rejection(record, clock, revocations) == null) {
-            cache.put(record.key(), record);
-        }
-        return CompletableFuture.completedFuture(null);
+        return cache.put(record);
     }
 
     @Override
     public CompletionStage<Optional<SessionRecord>> get(SessionKey key) {
-        Objects.requireNonNull(key, "key");
-        long start = ticker.read();
-        return CompletableFuture.completedFuture(lookup(key, cache.getIfPresent(key), start));
+        return cache.get(key);
     }
 
     @Override
     public CompletionStage<Optional<SessionRecord>> take(SessionKey key) {
-        Objects.requireNonNull(key, "key");
-        metrics.take();
-        long start = ticker.read();
-        return CompletableFuture.completedFuture(lookup(key, cache.asMap().remove(key), start));
-    }
-
-    private Optional<SessionRecord> lookup(SessionKey key, SessionRecord found, long start) {
-        metrics.lookup();
-        Optional<SessionRecord> result = Optional.empty();
-        if (found != null) {
-            String reason = RecordExpiry.rejection(found, clock, revocations);
-            if (reason == null) {
-                result = Optional.of(found);
-            } else {
-                metrics.rejected(reason);
-                cache.asMap().remove(key, found);
-            }
-        }
-        if (result.isPresent()) {
-            metrics.storeHit();
-        } else {
-            metrics.miss();
-        }
-        metrics.lookupLatency(ticker.read() - start);
-        return result;
+        return cache.take(key);
     }
 
     @Override
     public CompletionStage<Boolean> remove(SessionKey key) {
-        Objects.requireNonNull(key, "key");
-        return CompletableFuture.completedFuture(cache.asMap().remove(key) != null);
+        return cache.remove(key);
     }
 
     /** The approximate number of entries (may include expired ones not yet cleaned up). */
     public long estimatedSize() {
-        return cache.estimatedSize();
+        return storage.estimatedSize();
     }
 
     /** Runs pending Caffeine maintenance (eviction, expiry) now; for tests and diagnostics. */
     public void cleanUp() {
-        cache.cleanUp();
+        storage.cleanUp();
     }
 
     /** The watermarks this store checks; apply revocations here. */
     public RevocationWatermarks revocations() {
-        return revocations;
+        return cache.revocations();
     }
 
     /** Drops every entry. */
     @Override
     public void close() {
-        cache.invalidateAll();
+        cache.close();
     }
 
     @Override
     public String toString() {
-        return "InMemorySessionStore[~" + cache.estimatedSize() + " entries]";
+        return "InMemorySessionStore[" + storage + "]";
     }
 
     /** Configures an {@link InMemorySessionStore}; every setting has a default. */

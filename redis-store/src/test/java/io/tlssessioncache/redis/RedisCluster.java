@@ -68,10 +68,9 @@ public final class RedisCluster implements AutoCloseable {
         return masters;
     }
 
-    /** The master that serves {@code key}'s slot now. */
-    public RedisServer masterFor(String key) {
-        String slot = anyLive().cli("cluster", "keyslot", key).trim();
-        int s = Integer.parseInt(slot);
+    /** The master that serves {@code key}'s slot now (the slot computed as Redis does, by Lettuce). */
+    public RedisServer masterFor(byte[] key) {
+        int s = io.lettuce.core.cluster.SlotHash.getSlot(key);
         String out = anyLive().cli("cluster", "nodes");
         for (String line : out.split("\n")) {
             String[] f = line.trim().split(" ");

@@ -2,10 +2,11 @@ package io.tlssessioncache.server.admin;
 
 import io.tlssessioncache.core.Revocation;
 import io.tlssessioncache.core.SessionId;
-import io.tlssessioncache.redis.admin.EvictResult;
-import io.tlssessioncache.redis.admin.SessionAdmin;
-import io.tlssessioncache.redis.admin.SweepOptions;
-import io.tlssessioncache.redis.admin.SweepResult;
+import io.tlssessioncache.core.SessionKey;
+import io.tlssessioncache.redis.EvictResult;
+import io.tlssessioncache.redis.SessionAdmin;
+import io.tlssessioncache.redis.SweepOptions;
+import io.tlssessioncache.redis.SweepResult;
 import java.io.PrintWriter;
 import java.time.Duration;
 import java.time.Instant;
@@ -26,7 +27,8 @@ import picocli.CommandLine.ParentCommand;
  */
 @Command(name = "evict", sortOptions = false, usageHelpAutoWidth = true,
         description = {
-                "Ends sessions so that no server resumes them. --id deletes one session (any namespace) and drops it from "
+                "Ends sessions so that no server resumes them. --id deletes the sessions with that id (any namespace, TLS 1.2"
+                        + " or 1.3) and drops them from "
                         + "every server's near-cache. --server-name, --client-cert-sha256, --older-than and --all write a "
                         + "revocation watermark (honoured by every server on its next lookup, within milliseconds), then "
                         + "sweep the matching entries out of Redis (rate-limited SCAN of every master; progress on stderr).",
@@ -119,13 +121,14 @@ final class EvictCommand implements Callable<Integer> {
         PrintWriter out = cl.getOut();
         if (json) {
             Map<String, Object> m = base(r);
-            m.put("keys", r.keys());
+            m.put("keys", r.keys().stream().map(EvictCommand::key).toList());
             out.println(Json.write(m));
         } else if (r.keys().isEmpty()) {
             out.println("no session with id " + selector.id.toHex());
         } else {
             out.println((dryRun ? "would evict " : "evicted ") + r.keys().size() + " session(s): "
-                    + String.join(", ", r.keys()));
+                    + String.join(", ", r.keys().stream()
+                            .map(k -> k.protocol().javaName() + " in namespace " + k.namespace()).toList()));
         }
         out.flush();
         return r.keys().isEmpty() ? AdminCommand.NOTHING_MATCHED : AdminCommand.OK;
@@ -210,6 +213,14 @@ final class EvictCommand implements Callable<Integer> {
         }
         out.flush();
         return s != null && s.matched() == 0 ? AdminCommand.NOTHING_MATCHED : AdminCommand.OK;
+    }
+
+    static Map<String, Object> key(SessionKey k) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("namespace", k.namespace());
+        m.put("protocol", k.protocol().javaName());
+        m.put("id", k.id().toHex());
+        return m;
     }
 
     private Map<String, Object> base(EvictResult r) {

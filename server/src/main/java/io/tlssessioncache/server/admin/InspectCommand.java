@@ -1,7 +1,7 @@
 package io.tlssessioncache.server.admin;
 
 import io.tlssessioncache.core.SessionId;
-import io.tlssessioncache.redis.admin.SessionInfo;
+import io.tlssessioncache.redis.SessionInfo;
 import java.io.PrintWriter;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -15,9 +15,9 @@ import picocli.CommandLine.ParentCommand;
 
 /** {@code admin inspect --id HEX}: one session's metadata, never its secrets. */
 @Command(name = "inspect", usageHelpAutoWidth = true,
-        description = "Shows the metadata of one session (namespace, protocol, cipher, SNI, ALPN, client certificate "
+        description = "Shows the metadata of the sessions with this id (namespace, protocol, SNI, client certificate "
                 + "SHA-256, created, expires, state size) - never its secret state. Needs the key ring for all but the "
-                + "namespace, TTL and size.")
+                + "namespace, protocol, TTL and size.")
 final class InspectCommand implements Callable<Integer> {
 
     @ParentCommand
@@ -67,18 +67,12 @@ final class InspectCommand implements Callable<Integer> {
     }
 
     private static Map<String, Object> toMap(SessionInfo i) {
-        Map<String, Object> m = new LinkedHashMap<>();
-        m.put("key", i.redisKey());
-        m.put("namespace", i.key().namespace());
-        m.put("id", i.key().id().toHex());
+        Map<String, Object> m = EvictCommand.key(i.key());
         m.put("ttlMillis", i.ttlMillis());
         m.put("sealedSize", i.sealedSize());
         m.put("readable", i.readable());
         if (i.readable()) {
-            m.put("protocol", i.protocol().javaName());
-            m.put("cipherSuite", i.cipherSuite());
             m.put("serverName", i.serverName());
-            m.put("applicationProtocol", i.applicationProtocol());
             m.put("clientCertSha256", i.clientIdentity());
             m.put("createdAt", i.createdAt().toString());
             m.put("expiresAt", i.expiresAt().toString());

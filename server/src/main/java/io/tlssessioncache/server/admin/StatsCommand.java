@@ -1,7 +1,7 @@
 package io.tlssessioncache.server.admin;
 
 import io.tlssessioncache.core.Revocation;
-import io.tlssessioncache.redis.admin.SessionStats;
+import io.tlssessioncache.redis.SessionStats;
 import java.io.PrintWriter;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;

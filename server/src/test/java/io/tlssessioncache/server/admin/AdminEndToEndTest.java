@@ -51,6 +51,7 @@ class AdminEndToEndTest {
                 "-keyout", key.toString(), "-out", cert.toString(), "-subj", "/CN=localhost", "-days", "1"), null, 30);
         Path keys = dir.resolve("sealing.keys");
         Files.writeString(keys, SealingKeyRing.newKeyLine(1) + "\n");
+        Files.setPosixFilePermissions(keys, java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
         String store = REDIS.standaloneServer().uri();
 
         List<Process> servers = new ArrayList<>();
