@@ -18,7 +18,6 @@ import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParameterException;
-import picocli.CommandLine.ParentCommand;
 
 /**
  * {@code admin evict}: ends sessions. {@code --id} deletes one entry and tells every near-cache;
@@ -35,16 +34,7 @@ import picocli.CommandLine.ParentCommand;
                 "Selecting by server name, client certificate or age needs the sealing key ring to read entries; "
                         + "without it the watermark is still written but only --all can be swept.",
                 ""})
-final class EvictCommand implements Callable<Integer> {
-
-    @ParentCommand
-    AdminCommand parent;
-
-    @CommandLine.Spec
-    CommandLine.Model.CommandSpec spec;
-
-    @Option(names = {"-h", "--help"}, usageHelp = true, description = "Show this help message and exit.")
-    boolean help;
+final class EvictCommand extends AdminSubcommand implements Callable<Integer> {
 
     @ArgGroup(exclusive = true, multiplicity = "1", heading = "What to evict (exactly one):%n")
     Selector selector;

@@ -11,23 +11,13 @@ import java.util.concurrent.Callable;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
-import picocli.CommandLine.ParentCommand;
 
 /** {@code admin inspect --id HEX}: one session's metadata, never its secrets. */
 @Command(name = "inspect", usageHelpAutoWidth = true,
         description = "Shows the metadata of the sessions with this id (namespace, protocol, SNI, client certificate "
                 + "SHA-256, created, expires, state size) - never its secret state. Needs the key ring for all but the "
                 + "namespace, protocol, TTL and size.")
-final class InspectCommand implements Callable<Integer> {
-
-    @ParentCommand
-    AdminCommand parent;
-
-    @CommandLine.Spec
-    CommandLine.Model.CommandSpec spec;
-
-    @Option(names = {"-h", "--help"}, usageHelp = true, description = "Show this help message and exit.")
-    boolean help;
+final class InspectCommand extends AdminSubcommand implements Callable<Integer> {
 
     @Option(names = "--id", paramLabel = "HEX", required = true, converter = Converters.Id.class,
             description = "The session id or TLS 1.3 ticket, 64 hex digits.")

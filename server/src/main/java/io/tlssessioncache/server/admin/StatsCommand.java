@@ -11,22 +11,12 @@ import java.util.concurrent.Callable;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
-import picocli.CommandLine.ParentCommand;
 
 /** {@code admin stats}: how many sessions, by server name and protocol, and the active watermarks. */
 @Command(name = "stats", usageHelpAutoWidth = true,
         description = "Counts the stored sessions (by SNI host name and protocol when the key ring is given; "
                 + "otherwise only the total) and lists the active revocation watermarks. Scans every master.")
-final class StatsCommand implements Callable<Integer> {
-
-    @ParentCommand
-    AdminCommand parent;
-
-    @CommandLine.Spec
-    CommandLine.Model.CommandSpec spec;
-
-    @Option(names = {"-h", "--help"}, usageHelp = true, description = "Show this help message and exit.")
-    boolean help;
+final class StatsCommand extends AdminSubcommand implements Callable<Integer> {
 
     @Option(names = "--json", description = "Machine-readable output (one JSON object).")
     boolean json;
