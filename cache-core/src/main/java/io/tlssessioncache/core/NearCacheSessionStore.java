@@ -1,12 +1,8 @@
 package io.tlssessioncache.core;
 
-import com.github.benmanes.caffeine.cache.Ticker;
-import java.time.Clock;
 import java.time.Duration;
 import java.util.Objects;
 import java.util.Optional;
-import java.util.concurrent.CompletionStage;
-import java.util.concurrent.Executor;
 
 /**
  * A bounded Caffeine near-cache in front of a remote store (Redis) that only stores: this class
@@ -35,45 +31,25 @@ import java.util.concurrent.Executor;
  * <p>A lookup's future may be cancelled (the client left): the remote's stage is cancelled too and
  * the {@linkplain Builder#missRetryDelay retry} of a miss is not sent.
  */
-public final class NearCacheSessionStore implements SessionStore {
+public final class NearCacheSessionStore extends SessionCacheStore {
     /** Default {@link Builder#maximumSize}. */
     public static final long DEFAULT_MAXIMUM_SIZE = 10_000;
     /** Default {@link Builder#maximumLocalLifetime}. */
     public static final Duration DEFAULT_MAXIMUM_LOCAL_LIFETIME = Duration.ofMinutes(5);
 
     private final NearTier near;
-    private final SessionCache cache;
 
     private NearCacheSessionStore(Builder b) {
-        this.near = new NearTier(RecordExpiry.newCache(b.maximumSize, b.ticker, b.clock,
+        NearTier near = new NearTier(RecordExpiry.newCache(b.maximumSize, b.ticker, b.clock,
                 SessionCache.saturatedNanos(b.maximumLocalLifetime), b.executor));
-        this.cache = new SessionCache(b.remote, near, b.clock, b.ticker, b.revocations, b.metrics, b.lookupDeadline,
-                b.missRetryDelay);
+        super(new SessionCache(b.remote, near, b.clock, b.ticker, b.revocations, b.metrics, b.lookupDeadline,
+                b.missRetryDelay));
+        this.near = near;
     }
 
     /** A builder for a near-cache in front of {@code remote}, a store that only stores (see {@link SessionStore}). */
     public static Builder builder(SessionStore remote) {
         return new Builder(remote);
-    }
-
-    @Override
-    public CompletionStage<Void> put(SessionRecord record) {
-        return cache.put(record);
-    }
-
-    @Override
-    public CompletionStage<Optional<SessionRecord>> get(SessionKey key) {
-        return cache.get(key);
-    }
-
-    @Override
-    public CompletionStage<Optional<SessionRecord>> take(SessionKey key) {
-        return cache.take(key);
-    }
-
-    @Override
-    public CompletionStage<Boolean> remove(SessionKey key) {
-        return cache.remove(key);
     }
 
     /**
@@ -106,20 +82,9 @@ public final class NearCacheSessionStore implements SessionStore {
         near.cleanUp();
     }
 
-    /** The watermarks this near-cache checks. */
-    public RevocationWatermarks revocations() {
-        return cache.revocations();
-    }
-
     /** The store behind this near-cache. */
     public SessionStore remote() {
         return cache.storage();
-    }
-
-    /** Closes the remote store and drops the local entries. */
-    @Override
-    public void close() {
-        cache.close();
     }
 
     @Override
@@ -127,30 +92,20 @@ public final class NearCacheSessionStore implements SessionStore {
         return "NearCacheSessionStore[~" + near.estimatedSize() + " local, remote=" + cache.storage() + "]";
     }
 
-    /** Configures a {@link NearCacheSessionStore}; every setting but the remote has a default. */
-    public static final class Builder {
+    /**
+     * Configures a {@link NearCacheSessionStore}; every setting but the remote has a default. The
+     * local cache's setters ({@code maximumSize}, {@code ticker}, {@code clock}, ...) are the ones
+     * {@link InMemorySessionStore.Builder} has too.
+     */
+    public static final class Builder extends LocalCacheBuilder<Builder> {
         private final SessionStore remote;
-        private long maximumSize = DEFAULT_MAXIMUM_SIZE;
         private Duration maximumLocalLifetime = DEFAULT_MAXIMUM_LOCAL_LIFETIME;
         private Duration lookupDeadline = Duration.ZERO;
         private Duration missRetryDelay = Duration.ZERO;
-        private Ticker ticker = Ticker.systemTicker();
-        private Clock clock = Clock.systemUTC();
-        private RevocationWatermarks revocations;
-        private SessionCacheMetrics metrics = SessionCacheMetrics.noop();
-        private Executor executor;
 
         private Builder(SessionStore remote) {
+            super(DEFAULT_MAXIMUM_SIZE);
             this.remote = Objects.requireNonNull(remote, "remote");
-        }
-
-        /** Most local entries (default 10,000). */
-        public Builder maximumSize(long maximumSize) {
-            if (maximumSize < 0) {
-                throw new IllegalArgumentException("maximumSize must not be negative");
-            }
-            this.maximumSize = maximumSize;
-            return this;
         }
 
         /** Longest a local copy lives (default 5 minutes); never past the record's expiry either. */
@@ -192,43 +147,8 @@ public final class NearCacheSessionStore implements SessionStore {
             return this;
         }
 
-        /** Cache time source (default {@link Ticker#systemTicker()}). */
-        public Builder ticker(Ticker ticker) {
-            this.ticker = Objects.requireNonNull(ticker, "ticker");
-            return this;
-        }
-
-        /** Wall clock that record expiry is judged by (default {@link Clock#systemUTC()}). */
-        public Builder clock(Clock clock) {
-            this.clock = Objects.requireNonNull(clock, "clock");
-            return this;
-        }
-
-        /** Revocation watermarks to check (default: a new, empty set of its own). */
-        public Builder revocations(RevocationWatermarks revocations) {
-            this.revocations = Objects.requireNonNull(revocations, "revocations");
-            return this;
-        }
-
-        /** Where to report (default {@link SessionCacheMetrics#noop()}). */
-        public Builder metrics(SessionCacheMetrics metrics) {
-            this.metrics = Objects.requireNonNull(metrics, "metrics");
-            return this;
-        }
-
-        /**
-         * Executor for Caffeine's maintenance (default: the thread that wrote, which on a server is
-         * an event loop: cheaper than waking a pool thread per stored session).
-         */
-        public Builder executor(Executor executor) {
-            this.executor = Objects.requireNonNull(executor, "executor");
-            return this;
-        }
-
         public NearCacheSessionStore build() {
-            if (revocations == null) {
-                revocations = new RevocationWatermarks();
-            }
+            completeDefaults();
             return new NearCacheSessionStore(this);
         }
     }

@@ -10,9 +10,7 @@ import io.grpc.netty.NettyChannelBuilder;
 import io.grpc.netty.NettyServerBuilder;
 import io.grpc.stub.ClientCalls;
 import io.grpc.stub.ServerCalls;
-import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.netty.handler.ssl.util.InsecureTrustManagerFactory;
-import io.tlssessioncache.core.SessionStore;
 import io.tlssessioncache.netty.ResumingSslContext;
 import io.tlssessioncache.redis.RedisServers;
 import org.junit.jupiter.api.Test;
@@ -28,10 +26,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.concurrent.TimeUnit;
 
-import static io.tlssessioncache.frameworks.Fixtures.resumption;
-import static io.tlssessioncache.frameworks.Fixtures.sClient;
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * gRPC-Java's own Netty server, given the context the gRPC way ({@code NettyServerBuilder.sslContext}):
@@ -79,18 +74,12 @@ class GrpcTest {
 
     @Test
     void unaryCallWorksAndSessionsResumeAcrossServers() throws Exception {
-        Path[] cert = Fixtures.certificate(dir);
-        SimpleMeterRegistry registry = new SimpleMeterRegistry();
-        try (SessionStore store = Fixtures.redisStore(REDIS, registry);
-             ResumingSslContext a = Fixtures.context(cert, store, registry, Fixtures.H2_AND_HTTP11);
-             ResumingSslContext b = Fixtures.context(cert, store, registry, Fixtures.H2_AND_HTTP11)) {
-            Server serverA = start(a);
-            Server serverB = start(b);
+        try (Fixtures.Fleet fleet = Fixtures.fleet(dir, REDIS, Fixtures.H2_AND_HTTP11)) {
+            Server serverA = start(fleet.a());
+            Server serverB = start(fleet.b());
             try {
-                int portA = serverA.getPort();
-                int portB = serverB.getPort();
                 // a real gRPC client and call: ALPN h2 negotiated through the plain SslHandler gRPC built
-                ManagedChannel channel = NettyChannelBuilder.forAddress("127.0.0.1", portA).overrideAuthority("localhost")
+                ManagedChannel channel = NettyChannelBuilder.forAddress("127.0.0.1", serverA.getPort()).overrideAuthority("localhost")
                         .sslContext(GrpcSslContexts.forClient().trustManager(InsecureTrustManagerFactory.INSTANCE).build())
                         .build();
                 try {
@@ -100,22 +89,13 @@ class GrpcTest {
                     channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
                 }
                 // s_client speaks no HTTP/2: gRPC closes after the bad preface, by then the ticket has arrived
-                for (String version : new String[] {"-tls1_3", "-tls1_2"}) {
-                    Path sess = dir.resolve("grpc" + version);
-                    String first = sClient(portA, "not http/2\n", version, "-alpn", "h2", "-sess_out", sess.toString());
-                    assertEquals("New", resumption(first), first);
-                    assertTrue(first.contains("ALPN protocol: h2"), first);
-                    String same = sClient(portA, "not http/2\n", version, "-alpn", "h2", "-sess_in", sess.toString(),
-                            "-sess_out", sess.toString());
-                    assertEquals("Reused", resumption(same), version + " on the same server:\n" + same);
-                    String other = sClient(portB, "not http/2\n", version, "-alpn", "h2", "-sess_in", sess.toString());
-                    assertEquals("Reused", resumption(other), version + " on the other server:\n" + other);
-                }
+                Fixtures.assertResumesOnBothServers(dir, serverA.getPort(), serverB.getPort(), "not http/2\n",
+                        "ALPN protocol: h2", "-alpn", "h2");
             } finally {
                 serverA.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
                 serverB.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
             }
-            assertEquals(0.0, Fixtures.count(registry, "not.awaited"), "gRPC's executor waits for the store");
+            assertEquals(0.0, fleet.count("not.awaited"), "gRPC's executor waits for the store");
         }
     }
 }

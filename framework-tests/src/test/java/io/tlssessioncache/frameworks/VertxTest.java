@@ -1,8 +1,6 @@
 package io.tlssessioncache.frameworks;
 
-import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.netty.handler.ssl.ApplicationProtocolConfig;
-import io.tlssessioncache.core.SessionStore;
 import io.tlssessioncache.netty.ResumingSslContext;
 import io.tlssessioncache.redis.RedisServers;
 import io.vertx.core.Vertx;
@@ -20,10 +18,7 @@ import org.junit.jupiter.params.provider.ValueSource;
 import java.nio.file.Path;
 import java.util.concurrent.TimeUnit;
 
-import static io.tlssessioncache.frameworks.Fixtures.resumption;
-import static io.tlssessioncache.frameworks.Fixtures.sClient;
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * Vert.x 5's HTTP server, given the context through its public SPI: an {@link SSLEngineOptions} whose
@@ -73,26 +68,13 @@ class VertxTest {
     @ParameterizedTest(name = "useWorkerThread={0}")
     @ValueSource(booleans = {true, false})
     void servesRequestsAndResumesAcrossServers(boolean worker) throws Exception {
-        Path[] cert = Fixtures.certificate(dir);
-        SimpleMeterRegistry registry = new SimpleMeterRegistry();
         Vertx vertx = Vertx.vertx();
-        try (SessionStore store = Fixtures.redisStore(REDIS, registry);
-             ResumingSslContext a = Fixtures.context(cert, store, registry, ApplicationProtocolConfig.DISABLED);
-             ResumingSslContext b = Fixtures.context(cert, store, registry, ApplicationProtocolConfig.DISABLED)) {
-            HttpServer serverA = start(vertx, a, worker, cert);
-            HttpServer serverB = start(vertx, b, worker, cert);
-            for (String version : new String[] {"-tls1_3", "-tls1_2"}) {
-                Path sess = dir.resolve("vertx" + version);
-                String first = sClient(serverA.actualPort(), REQUEST, version, "-sess_out", sess.toString());
-                assertEquals("New", resumption(first), first);
-                assertTrue(first.contains("hello from vert.x"), first);
-                String same = sClient(serverA.actualPort(), REQUEST, version, "-sess_in", sess.toString(), "-sess_out", sess.toString());
-                assertEquals("Reused", resumption(same), version + " on the same server:\n" + same);
-                String other = sClient(serverB.actualPort(), REQUEST, version, "-sess_in", sess.toString());
-                assertEquals("Reused", resumption(other), version + " on the other server:\n" + other);
-                assertTrue(other.contains("hello from vert.x"), other);
-            }
-            assertEquals(0.0, Fixtures.count(registry, "not.awaited"));
+        try (Fixtures.Fleet fleet = Fixtures.fleet(dir, REDIS, ApplicationProtocolConfig.DISABLED)) {
+            HttpServer serverA = start(vertx, fleet.a(), worker, fleet.cert());
+            HttpServer serverB = start(vertx, fleet.b(), worker, fleet.cert());
+            Fixtures.assertResumesOnBothServers(dir, serverA.actualPort(), serverB.actualPort(), REQUEST,
+                    "hello from vert.x");
+            assertEquals(0.0, fleet.count("not.awaited"));
         } finally {
             vertx.close().await(20, TimeUnit.SECONDS);
         }

@@ -43,13 +43,7 @@ public final class ClientSession implements AutoCloseable {
 
     @Override
     public void close() {
-        if (closed.compareAndSet(false, true)) {
-            try {
-                Native.SSL_SESSION_free.invokeExact(session);
-            } catch (Throwable t) {
-                throw new IllegalStateException(t);
-            }
-        }
+        NativeClient.freeOnce(closed, Native.SSL_SESSION_free, session);
     }
 
     @Override

@@ -145,9 +145,17 @@ public final class NativeClient implements AutoCloseable {
 
     @Override
     public void close() {
+        freeOnce(closed, Native.SSL_CTX_free, ctx);
+    }
+
+    /**
+     * Frees {@code pointer} with {@code free} (a {@code void f(void *)} such as {@code SSL_CTX_free}) on
+     * the first call only, so that closing twice never frees twice.
+     */
+    static void freeOnce(AtomicBoolean closed, MethodHandle free, MemorySegment pointer) {
         if (closed.compareAndSet(false, true)) {
             try {
-                Native.SSL_CTX_free.invokeExact(ctx);
+                free.invokeExact(pointer);
             } catch (Throwable t) {
                 throw new IllegalStateException(t);
             }

@@ -12,13 +12,11 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.LinkedHashMap;
 import java.util.Map;
-import java.util.concurrent.Callable;
 import picocli.CommandLine;
 import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParameterException;
-import picocli.CommandLine.ParentCommand;
 
 /**
  * {@code admin evict}: ends sessions. {@code --id} deletes one entry and tells every near-cache;
@@ -35,16 +33,7 @@ import picocli.CommandLine.ParentCommand;
                 "Selecting by server name, client certificate or age needs the sealing key ring to read entries; "
                         + "without it the watermark is still written but only --all can be swept.",
                 ""})
-final class EvictCommand implements Callable<Integer> {
-
-    @ParentCommand
-    AdminCommand parent;
-
-    @CommandLine.Spec
-    CommandLine.Model.CommandSpec spec;
-
-    @Option(names = {"-h", "--help"}, usageHelp = true, description = "Show this help message and exit.")
-    boolean help;
+final class EvictCommand extends AdminSubcommand {
 
     @ArgGroup(exclusive = true, multiplicity = "1", heading = "What to evict (exactly one):%n")
     Selector selector;
@@ -92,8 +81,7 @@ final class EvictCommand implements Callable<Integer> {
     boolean json;
 
     @Override
-    public Integer call() {
-        CommandLine cl = spec.commandLine();
+    void checkUsage(CommandLine cl) {
         if (selector.all && !yes && !dryRun) {
             throw new ParameterException(cl, "--all evicts every session under key prefix '" + parent.keyPrefix
                     + "' on every server: add --yes to confirm (or --dry-run to count them)");
@@ -113,7 +101,11 @@ final class EvictCommand implements Callable<Integer> {
         if (selector.serverName != null && (selector.serverName.isBlank() || selector.serverName.length() > 1024)) {
             throw new ParameterException(cl, "--server-name must be 1 to 1024 characters");
         }
-        return parent.run(cl, admin -> selector.id != null ? evictId(cl, admin) : evictBySelector(cl, admin));
+    }
+
+    @Override
+    int execute(CommandLine cl, SessionAdmin admin) {
+        return selector.id != null ? evictId(cl, admin) : evictBySelector(cl, admin);
     }
 
     private int evictId(CommandLine cl, SessionAdmin admin) {
