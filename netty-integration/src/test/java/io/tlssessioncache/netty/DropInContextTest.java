@@ -152,7 +152,8 @@ class DropInContextTest {
     }
 
     static double count(SimpleMeterRegistry registry, String name, String tag, String value) {
-        Counter c = registry.find("tls.session.cache." + name).tag(tag, value).counter();
+        Counter c = tag == null ? registry.find("tls.session.cache." + name).counter()
+                : registry.find("tls.session.cache." + name).tag(tag, value).counter();
         return c == null ? 0 : c.count();
     }
 
@@ -364,6 +365,42 @@ class DropInContextTest {
             }
             assertEquals(1, store.cancelled.size(), "the pending take was cancelled");
             assertTrue(store.answeredAt.isEmpty());
+        }
+    }
+
+    /**
+     * A TLS 1.2 session id travels in clear: anyone who saw it can present it as a TLS 1.3 PSK
+     * identity. That take looks in the TLS 1.3 key space only: the TLS 1.2 session stays and resumes.
+     */
+    @Test
+    void aTls12SessionIdPresentedAsATls13TicketDeletesNothing() throws Exception {
+        SimpleMeterRegistry registry = new SimpleMeterRegistry();
+        try (io.tlssessioncache.core.InMemorySessionStore store = io.tlssessioncache.core.InMemorySessionStore.builder()
+                     .metrics(MicrometerSessionCacheMetrics.create(registry)).build();
+             ResumingSslContext ctx = ResumingSslContextBuilder.forServer(cert[0], cert[1]).sessionStore(store)
+                     .metrics(MicrometerSessionCacheMetrics.create(registry)).build();
+             Server server = new Server(ctx, Wiring.NEW_HANDLER)) {
+            Path sess = dir.resolve("tls12-as-psk");
+            assertEquals("New", sClient(server.port(), "-tls1_2", "-sess_out", sess.toString()).resumption());
+            String text = OpenSslCli.run(List.of("openssl", "sess_id", "-in", sess.toString(), "-noout", "-text"), 10);
+            String hex = text.lines().map(String::trim).filter(l -> l.startsWith("Session-ID:")).findFirst()
+                    .orElseThrow().substring("Session-ID:".length()).trim();
+            byte[] id = java.util.HexFormat.of().parseHex(hex);
+            assertEquals(32, id.length, text);
+            // the eavesdropper: a TLS 1.3 ClientHello offering the TLS 1.2 id as its ticket
+            try (java.net.Socket s = new java.net.Socket("127.0.0.1", server.port())) {
+                s.setSoTimeout(5_000);
+                s.getOutputStream().write(ClientHelloBytes.record(ClientHelloBytes.tls13().psk(id).body()));
+                s.getOutputStream().flush();
+                try {
+                    s.getInputStream().read(new byte[4096]); // an alert or the ServerHello: the lookup was made
+                } catch (java.io.IOException ignored) {
+                    // reset: fine
+                }
+            }
+            assertEquals(1.0, count(registry, "takes", null, null), "the take was made");
+            assertEquals("Reused", sClient(server.port(), "-tls1_2", "-sess_in", sess.toString()).resumption(),
+                    "the TLS 1.2 session survived the take of its id");
         }
     }
 }
