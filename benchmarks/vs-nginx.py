@@ -48,6 +48,7 @@ def client_main(argv):
     p.add_argument("--a", required=True, help="HOST:PORT of the server (pair: where sessions are made)")
     p.add_argument("--b", help="pair: HOST:PORT where they are resumed")
     p.add_argument("--seconds", type=float, required=True)
+    p.add_argument("--connections", type=int, help="stop after this many connections (pair: pairs) instead")
     a = p.parse_args(argv)
     version = ssl.TLSVersion.TLSv1_3 if a.protocol == "TLSv1.3" else ssl.TLSVersion.TLSv1_2
     ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
@@ -88,7 +89,7 @@ def client_main(argv):
     lat_resumed = []
     lat_full = []
     end = time.monotonic() + a.seconds
-    while time.monotonic() < end:
+    while time.monotonic() < end if a.connections is None else counts["a"] < a.connections:
         try:
             if a.mode == "pair":
                 reused, said, made, v, body, us = connect(addr_a, None)  # full on A
@@ -368,8 +369,9 @@ class Harness:
             cmd += ["--b", b]
         return subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
 
-    def run(self, kind, protocol, seconds, measure=True):
-        """One client run of `kind`; returns the sample (None when not measured)."""
+    def run(self, kind, protocol, seconds, measure=True, perf=None):
+        """One client run of `kind`; returns the sample (None when not measured). perf: record the measured
+        server (pair: node B) with `perf record -g` into this file while the client runs."""
         spec = KINDS[kind]
         a = self.servers[spec["a"]]
         b = self.servers[spec["b"]] if spec.get("b") else None
@@ -382,9 +384,19 @@ class Harness:
         cpu0 = {s.name: s.cpu() for s in watched}
         stat0 = {s.name: s.stat() for s in watched}
         thr0 = {s.name: s.threads() for s in watched}
+        recorder = None
+        if perf:
+            target = b or a
+            recorder = subprocess.Popen(["perf", "record", "-q", "-e", "cpu-clock", "-F", "2999", "-g", "-o", perf,
+                                         "-p", ",".join(str(x) for x in target.pids)],
+                                        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            time.sleep(0.5)  # perf attaches
         c.stdin.write("go\n")
         c.stdin.flush()
         out = c.stdout.readline()
+        if recorder:
+            recorder.send_signal(signal.SIGINT)
+            recorder.wait(60)
         cpu1 = {s.name: s.cpu() for s in watched}
         stat1 = {s.name: s.stat() for s in watched}
         thr1 = {s.name: s.threads() for s in watched}
@@ -393,8 +405,7 @@ class Harness:
             raise SystemExit(f"error: client for {kind} {protocol} printed no result")
         r = json.loads(out)
         if not measure:
-            return {"cpu_ns": {n: cpu1[n] - cpu0[n] for n in cpu0},
-                    "threads_ns": {n: {k: thr1[n].get(k, 0) - thr0[n].get(k, 0) for k in thr1[n]} for n in thr1}}
+            return None
         time.sleep(0.05)  # let the meters see the last connection's puts
         meters1 = {s.name: s.meters() for s in watched}
         sample = {"kind": kind, "protocol": protocol, "client": r,
@@ -407,27 +418,53 @@ class Harness:
         return sample
 
     def warm_up(self, protocols, kinds, slice_seconds, budget):
-        """Slices of every run until the JVMs' JIT threads use < 3% of their CPU in a slice (or the budget is spent)."""
-        deadline = time.monotonic() + budget
-        todo = [(p, k) for p in protocols for k in kinds]
-        first = True
-        while todo:
-            left = []
-            for p, k in todo:
-                s = self.run(k, p, slice_seconds, measure=False)
-                jit = sum(t.get("jit", 0) for n, t in s["threads_ns"].items() if n not in ("nginx", "redis"))
-                total = sum(s["cpu_ns"][n] for n in s["threads_ns"] if n not in ("nginx", "redis"))
-                share = jit / total if total else 0
-                print(f"  warm-up {p} {k:15} JIT {share:5.1%} of the JVMs' CPU", flush=True)
-                if first or share >= 0.03:
-                    left.append((p, k))
-            first = False
-            todo = left
-            if time.monotonic() > deadline:
-                if todo:
-                    print(f"  warm-up budget ({budget:.0f} s) spent; still compiling: {todo}", flush=True)
-                    self.still_compiling = todo
-                break
+        """Mixed load per server (every row it serves, both protocols, at once, so that the JIT compiles with
+        every path profiled), in slices, until its JIT threads use < 3% of its CPU in a slice or the budget is
+        spent; nginx gets one slice per row."""
+        groups = {}
+        for k in kinds:
+            groups.setdefault(KINDS[k]["a"] if KINDS[k]["a"] != "serve-a" else "redis", []).append(k)
+        for group, ks in groups.items():
+            runs = [(k, p) for p in protocols for k in ks]
+            deadline = time.monotonic() + budget / max(1, len([g for g in groups if g != "nginx"]))
+            while True:
+                cpu, jit = self.run_many(runs, slice_seconds)
+                share = jit / cpu if cpu else 0
+                print(f"  warm-up {group:9} ({len(runs)} clients at once) JIT {share:5.1%} of its CPU", flush=True)
+                if group == "nginx" or share < 0.03:
+                    break
+                if time.monotonic() > deadline:
+                    print(f"  warm-up budget spent; {group} still compiling", flush=True)
+                    self.still_compiling.append(group)
+                    break
+
+    def run_many(self, runs, seconds):
+        """Clients of several runs at once (unchecked, for warm-up): the JVM servers' CPU and JIT CPU, ns."""
+        clients = []
+        servers = {}
+        for kind, protocol in runs:
+            spec = KINDS[kind]
+            a = self.servers[spec["a"]]
+            b = self.servers[spec["b"]] if spec.get("b") else None
+            servers[a.name] = a
+            if b:
+                servers[b.name] = b
+            clients.append(self.client(protocol, spec["mode"], a.address, b.address if b else None, seconds))
+        for c in clients:
+            if c.stdout.readline().strip() != "ready":
+                raise SystemExit("error: a warm-up client did not start")
+        jvms = [s for s in servers.values() if s.name not in ("nginx", "redis")]
+        t0 = {s.name: s.threads() for s in jvms}
+        for c in clients:
+            c.stdin.write("go\n")
+            c.stdin.flush()
+        for c in clients:
+            c.stdout.readline()
+            c.wait(30)
+        t1 = {s.name: s.threads() for s in jvms}
+        cpu = sum(sum(t1[n].values()) - sum(t0[n].values()) for n in t0)
+        jit = sum(t1[n].get("jit", 0) - t0[n].get("jit", 0) for n in t0)
+        return cpu, jit
 
     def check(self, s):
         """Fails loudly when a round did not do what its row claims."""
@@ -484,6 +521,12 @@ class Harness:
         with open(keys, "w") as f:
             f.write("1:" + base64.b64encode(secrets.token_bytes(32)).decode() + "\n")
         os.chmod(keys, 0o600)
+        for label, root, opts in self.args.variants:
+            venv = dict(os.environ)
+            venv["JAVA_TOOL_OPTIONS"] = " ".join(x for x in (self.args.java_options, opts) if x)
+            vserve = [os.path.join(root or self.args.root, "bin", "tls-session-cache")] + serve[1:]
+            self.servers[label] = Server(label, vserve, root or self.args.root, os.path.join(work, label + ".log"), cpu,
+                                         env=venv)
         for node in ("serve-a", "serve-b"):
             cmd = serve + ["--store", f"redis://127.0.0.1:{rport}", "--sealing-key-file", keys, "--key-prefix", "bench"]
             self.servers[node] = Server(node, cmd, self.args.root, os.path.join(work, node + ".log"), cpu, env=env)
@@ -599,8 +642,9 @@ def markdown(h, res, meta):
     L.append("## 0. Against nginx: server CPU per connection, side by side\n")
     L.append(f"Separate server processes pinned with `taskset` to CPU {a.server_cpu}, the client to CPU {a.client_cpu}; "
              f"{meta['rounds']} interleaved rounds of {meta['seconds']:g} s per row and server (order reversed every other "
-             f"round), median of the rounds; before them, warm-up slices of {meta['warmup']:g} s of every row until the JVMs' "
-             f"JIT compiler threads used < 3% of their CPU in a slice (at most {meta['budget']:.0f} s; {meta['warm']}). Same ECDSA P-256 certificate for all. "
+             f"round), median of the rounds; before them, a warm-up of each server with every row it serves at once "
+             f"(both protocols, {meta['warmup']:g} s slices, so the JIT sees every path) until its JIT compiler threads used "
+             f"< 3% of its CPU in a slice (at most {meta['budget']:.0f} s; {meta['warm']}). Same ECDSA P-256 certificate for all. "
              f"**nginx** {meta['nginx']} ({meta['nginx_openssl']}; one worker, `ssl_session_cache shared`, "
              "`ssl_session_tickets off`, TLS 1.2 + 1.3, a one-line `return 200` page); **serve**: `bin/tls-session-cache "
              "serve` as shipped (embedded store, default JVM options); **tcnative**: the same `serve` (same `ServerNode`, "
@@ -725,14 +769,27 @@ def main():
     p.add_argument("--client-cpu", type=int, default=1)
     p.add_argument("--kinds", help="comma-separated subset of: " + ", ".join(KINDS) + " (partial run, no report)")
     p.add_argument("--protocols", default="TLSv1.3,TLSv1.2")
+    p.add_argument("--variant", action="append", default=[], metavar="LABEL;ROOT;JAVA_OPTIONS",
+                   help="one more `serve` (embedded store) to compare with: ROOT another checkout (empty: this one), "
+                   "JAVA_OPTIONS for it; adds the kinds LABEL-full and LABEL-resumed (use with --kinds)")
     p.add_argument("--java-options", help="JAVA_TOOL_OPTIONS for the serve/tcnative JVMs (e.g. for profiling)")
-    p.add_argument("--hold", type=float, default=0, help="seconds to keep running one kind after the rounds (profiling)")
+    p.add_argument("--profile", metavar="DIR", help="after the rounds, record each kind's server with perf into DIR "
+                   "(use --rounds 0; --java-options '-XX:+PreserveFramePointer' for Java stacks)")
+    p.add_argument("--profile-seconds", type=float, default=10)
     a = p.parse_args()
     a.root = os.path.abspath(a.root)
-    rounds = a.rounds or (5 if a.full else 3)
+    a.variants = []
+    for v in a.variant:
+        label, root, opts = (v.split(";", 2) + ["", ""])[:3]
+        if label in KINDS or label in ("nginx", "serve", "tcnative", "redis", "serve-a", "serve-b"):
+            raise SystemExit(f"error: variant label {label} is taken")
+        a.variants.append((label, os.path.abspath(root) if root else "", opts))
+        KINDS[label + "-full"] = {"mode": "full", "a": label}
+        KINDS[label + "-resumed"] = {"mode": "resume", "a": label}
+    rounds = a.rounds if a.rounds is not None else (5 if a.full else 3)
     seconds = a.seconds or (4.0 if a.full else 2.5)
-    warmup = a.warmup if a.warmup is not None else (4.0 if a.full else 3.0)
-    budget = a.warmup_budget if a.warmup_budget is not None else (400.0 if a.full else 200.0)
+    warmup = a.warmup if a.warmup is not None else 5.0
+    budget = a.warmup_budget if a.warmup_budget is not None else (480.0 if a.full else 240.0)
     for tool in ("nginx", "redis-server", "taskset"):
         if not shutil.which(tool):
             raise SystemExit(f"error: {tool} is needed on PATH")
@@ -752,6 +809,11 @@ def main():
                     "-keyout", key, "-out", cert], check=True, capture_output=True)
     os.chmod(work, 0o755)  # nginx's worker (another user) reads the certificate via the master: fine; temp dirs too
     h = Harness(a)
+
+    def stop_on_signal(signum, frame):
+        raise SystemExit(f"vs-nginx: signal {signum}, stopping the servers")
+    signal.signal(signal.SIGTERM, stop_on_signal)
+    signal.signal(signal.SIGINT, stop_on_signal)
     load_before = load()
     started = time.monotonic()
     try:
@@ -772,20 +834,46 @@ def main():
                     print(f"  round {rnd + 1} {pr} {k:15} {n:6} conns, {c['reused']:6} resumed, "
                           f"{srv} {s['cpu_ns'][srv] / 1000 / n:7.1f} µs/conn (JIT {s['threads_ns'][srv].get('jit', 0) / 1000 / n:.1f})",
                           flush=True)
-        if a.hold:
-            h.run(kinds[0], protocols[0], a.hold, measure=False)
+        if a.profile:
+            os.makedirs(a.profile, exist_ok=True)
+            for pr in protocols:
+                for k in kinds:
+                    path = os.path.join(a.profile, f"{pr}-{k}.data")
+                    s = h.run(k, pr, a.profile_seconds, perf=path)
+                    n = s["client"]["b"] if KINDS[k]["mode"] == "pair" else s["client"]["a"]
+                    with open(path + ".json", "w") as f:
+                        json.dump({"connections": n, "sample": s}, f)
+                    print(f"  profiled {pr} {k}: {n} connections -> {path}", flush=True)
+            # the JIT's symbols, for perf script (/tmp/perf-PID.map)
+            for srv in h.servers.values():
+                if srv.name not in ("nginx", "redis"):
+                    subprocess.run([os.path.join(java_home(a.root), "bin", "jcmd"), str(srv.proc.pid), "Compiler.perfmap"],
+                                   capture_output=True)
     finally:
         h.stop()
     meta = {"rounds": rounds, "seconds": seconds, "warmup": warmup, "budget": budget,
-            "warm": ("still compiling after it: " + ", ".join(f"{p} {k}" for p, k in h.still_compiling))
+            "warm": ("still compiling after it: " + ", ".join(h.still_compiling))
             if h.still_compiling else f"took {h.warm_seconds:.0f} s", "load_before": load_before, "load_after": load(),
             "elapsed": time.monotonic() - started}
     meta["nginx"], meta["nginx_openssl"] = nginx_version()
     if a.json:
         with open(a.json, "w") as f:
             json.dump({"meta": meta, "samples": h.samples}, f, indent=1)
-    if a.kinds or len(protocols) < 2:
-        print("vs-nginx: partial run (--kinds/--protocols): no report")
+    if a.kinds or len(protocols) < 2 or rounds == 0:
+        print("vs-nginx: partial run (--kinds/--protocols): no report; medians over the rounds:")
+        for pr in protocols:
+            base = {}
+            for k in kinds:
+                srv = KINDS[k].get("b") or KINDS[k]["a"]
+                key = "b" if KINDS[k]["mode"] == "pair" else "a"
+                ss = [x for x in h.samples if x["kind"] == k and x["protocol"] == pr]
+                if not ss:
+                    continue
+                v = median([per_conn(x, srv, key) for x in ss])
+                jit = median([x["threads_ns"][srv].get("jit", 0) / 1000 / x["client"][key] for x in ss])
+                kindname = k.split("-", 1)[1] if "-" in k else k
+                base.setdefault(kindname, v)
+                print(f"  {pr} {k:22} {v:8.1f} µs/conn (JIT {jit:.1f})  vs first of its kind: {v / base[kindname]:.3f}×")
         shutil.rmtree(work, ignore_errors=True)
         return
     res = analyse(h)

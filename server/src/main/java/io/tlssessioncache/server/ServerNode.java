@@ -5,8 +5,6 @@ import io.netty.channel.Channel;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
-import io.netty.channel.nio.NioIoHandler;
-import io.netty.channel.socket.nio.NioServerSocketChannel;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.tlssessioncache.core.MicrometerSessionCacheMetrics;
@@ -25,7 +23,8 @@ import org.slf4j.LoggerFactory;
 /**
  * A running {@code serve}: one HTTPS listener per {@link ServerSettings#listen() address}, each an
  * independent server instance with its own TLS context, all sharing one session store and one
- * event loop group. {@link #start} returns once every listener is bound; {@link #close} (also run
+ * event loop group, on Netty's native epoll transport where it loads, else NIO ({@link Transport}).
+ * {@link #start} returns once every listener is bound; {@link #close} (also run
  * by the JVM's shutdown hook) stops everything and can be called any number of times.
  */
 final class ServerNode implements AutoCloseable {
@@ -83,7 +82,8 @@ final class ServerNode implements AutoCloseable {
                         generated.certificate());
             }
             store = SessionStores.open(settings.store(), settings, metrics);
-            group = new MultiThreadIoEventLoopGroup(NioIoHandler.newFactory());
+            Transport transport = Transport.choose();
+            group = new MultiThreadIoEventLoopGroup(transport.ioHandlers().get());
             for (HostPort address : settings.listen()) {
                 ListenerTls tls = tlsProvider.newListener(settings, certificate, store, HttpsChannelInitializer.ALPN, metrics);
                 contexts.add(tls);
@@ -91,7 +91,7 @@ final class ServerNode implements AutoCloseable {
                 try {
                     channel = new ServerBootstrap()
                             .group(group)
-                            .channel(NioServerSocketChannel.class)
+                            .channel(transport.serverChannel())
                             .option(ChannelOption.SO_BACKLOG, 1024)
                             .childHandler(new HttpsChannelInitializer(tls))
                             .bind(address.toSocketAddress())
@@ -101,8 +101,9 @@ final class ServerNode implements AutoCloseable {
                     throw new ListenException("cannot listen on " + address + ": " + e.getMessage(), e);
                 }
                 listeners.add(channel);
-                log.info("listener {} ready (store: {}, context: {})",
-                        HostPort.format((InetSocketAddress) channel.localAddress()), settings.store(), settings.contextName());
+                log.info("listener {} ready (store: {}, context: {}, transport: {})",
+                        HostPort.format((InetSocketAddress) channel.localAddress()), settings.store(), settings.contextName(),
+                        transport.name());
             }
             Optional<Channel> metricsListener = Optional.empty();
             if (settings.metricsListen().isPresent()) {
@@ -111,7 +112,7 @@ final class ServerNode implements AutoCloseable {
                 try {
                     channel = new ServerBootstrap()
                             .group(group)
-                            .channel(NioServerSocketChannel.class)
+                            .channel(transport.serverChannel())
                             .childHandler(new MetricsEndpoint(registry).initializer())
                             .bind(address.toSocketAddress())
                             .sync()

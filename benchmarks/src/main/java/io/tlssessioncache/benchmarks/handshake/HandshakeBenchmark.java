@@ -47,7 +47,8 @@ import org.HdrHistogram.Histogram;
  *
  * <p>Options: {@code --quick} (short windows, default) or {@code --full}; {@code --threads N} client
  * threads (default 4); {@code --out DIR} (default {@code docs}); {@code --jmh-table FILE} a markdown
- * table of JMH results to include; {@code --jmh-command TEXT} how that table was made.
+ * table of JMH results to include; {@code --jmh-command TEXT} how that table was made; {@code --nginx-section FILE}
+ * and {@code --nginx-targets FILE}: section 0 and its target rows, written by {@code benchmarks/vs-nginx.py}.
  */
 public final class HandshakeBenchmark {
 
@@ -80,6 +81,8 @@ public final class HandshakeBenchmark {
         Path out = Path.of("docs");
         Path jmhTable = null;
         String jmhCommand = null;
+        Path nginxSection = null;
+        Path nginxTargets = null;
         for (int i = 0; i < args.length; i++) {
             switch (args[i]) {
                 case "--quick" -> quick = true;
@@ -89,9 +92,11 @@ public final class HandshakeBenchmark {
                 case "--jmh-table" -> jmhTable = Path.of(args[++i]);
                 case "--jmh-command" -> jmhCommand = args[++i];
                 case "--only" -> only = java.util.regex.Pattern.compile(args[++i]);
+                case "--nginx-section" -> nginxSection = Path.of(args[++i]);
+                case "--nginx-targets" -> nginxTargets = Path.of(args[++i]);
                 default -> {
                     System.err.println("usage: HandshakeBenchmark [--quick|--full] [--threads N] [--out DIR] "
-                            + "[--jmh-table FILE] [--jmh-command TEXT]");
+                            + "[--jmh-table FILE] [--jmh-command TEXT] [--nginx-section FILE --nginx-targets FILE]");
                     System.exit(2);
                 }
             }
@@ -111,6 +116,10 @@ public final class HandshakeBenchmark {
             System.exit(0);
         }
         s.loadBefore = loadBefore;
+        if (nginxSection != null && nginxTargets != null && Files.exists(nginxSection) && Files.exists(nginxTargets)) {
+            s.nginxSection = Files.readString(nginxSection);
+            s.nginxTargets = Files.readString(nginxTargets);
+        }
         s.loadAfter = loadAverage();
         s.started = started;
         s.elapsed = Duration.between(started, Instant.now());
@@ -130,6 +139,9 @@ public final class HandshakeBenchmark {
         final List<String[]> bytes = new ArrayList<>();
         final List<OpensslReference.Ratio> reference = new ArrayList<>();
         String redisVersion;
+        /** Section 0 (vs-nginx.py's markdown) and its rows of the targets table; null when not run. */
+        String nginxSection;
+        String nginxTargets;
         String loadBefore;
         String loadAfter;
         Instant started;

@@ -42,7 +42,9 @@ final class Report {
                 """.formatted(b.quick() ? "" : " --full", HandshakeBenchmark.now()));
 
         md.append("## Rerun\n\n```sh\nbin/benchmark            # quick: ~5 minutes, rewrites docs/benchmarks.md and docs/benchmarks-handshakes.png\n"
-                + "bin/benchmark --full     # longer windows and JMH iterations (~20 minutes)\n```\n\n"
+                + "bin/benchmark --full     # longer windows and JMH iterations, and section 0 (~30 minutes)\n"
+                + "bin/benchmark --nginx    # the quick run plus section 0: serve against nginx and tcnative (~+6 minutes)\n"
+                + "bin/benchmark --nginx-only   # section 0 alone, printed (docs not rewritten)\n```\n\n"
                 + "It builds `benchmarks/target/benchmarks.jar` (`bin/mvn -q -ntp -DskipTests -pl benchmarks -am package`), runs the "
                 + "JMH benchmarks, then `io.tlssessioncache.benchmarks.handshake.HandshakeBenchmark`, which generates certificates "
                 + "with the `openssl` CLI in a temporary directory, starts a `redis-server` on a free loopback port "
@@ -70,16 +72,12 @@ final class Report {
         // Targets
         md.append("## Targets vs measured\n\nTargets are goals, not assertions (nothing here fails a build).\n\n");
         md.append("| target | measured | met? |\n|---|---|---|\n");
-        for (String p : List.of("TLSv1.3", "TLSv1.2")) {
-            for (String c : List.of(ec, rsa)) {
-                Result full = r.get(name1(p, "full", c, engine));
-                Result res = r.get(name1(p, "resumed", c, engine));
-                double goal = p.equals("TLSv1.3") ? 2.5 : 8;
-                double ratio = res.perSecond() / full.perSecond();
-                double cpu = full.serverCpuMicrosPerHandshake() / res.serverCpuMicrosPerHandshake();
-                md.append(String.format(Locale.ROOT, "| %s, %s: resumed/full handshakes/s on one node ≥ %.1f× | %.2f× (server CPU per handshake: %.2f× less) | %s |%n",
-                        p, c, goal, ratio, cpu, met(ratio >= goal)));
-            }
+        if (s.nginxTargets != null) {
+            md.append(s.nginxTargets);
+        } else {
+            md.append("| server CPU per connection ≤ 1.15× nginx (embedded store), ≤ 1.3× with Redis, ≤ 1.0× tcnative; "
+                    + "TLS 1.2 other node ≥ 0.9× same node with `serve`'s configuration (section 0) | not measured in this "
+                    + "run: `bin/benchmark --nginx` (or `--full`) | – |\n");
         }
         for (String p : List.of("TLSv1.3", "TLSv1.2")) {
             Result same = r.get(pairName(p, true));
@@ -113,6 +111,10 @@ final class Report {
             }
         }
         md.append('\n');
+
+        if (s.nginxSection != null) {
+            md.append(s.nginxSection).append('\n');
+        }
 
         md.append("## 1. Full and resumed handshakes on one node, and full handshakes vs stock Netty\n\n");
         md.append("One server node (one event-loop thread), this engine with the in-memory store; stock Netty with its default "
