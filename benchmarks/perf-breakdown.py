@@ -104,14 +104,20 @@ def main():
     ap.add_argument("--connections", type=int, help="connections served while recording (µs per connection)")
     ap.add_argument("--top", type=int, default=12, help="how many leaf symbols to list")
     ap.add_argument("--markdown", action="store_true")
+    ap.add_argument("--exclude-jit", action="store_true", help="leave out the JIT compiler threads' samples (a JVM "
+                    "still warming up), reported on a separate line")
     a = ap.parse_args()
     by_bucket = collections.Counter()
     by_sym = collections.Counter()
     total = 0
     n = 0
+    jit = 0
     for f in a.files:
         for comm, period, sym, dso in samples(f):
             b = bucket(comm, sym, dso)
+            if a.exclude_jit and comm.startswith(("C1 Compiler", "C2 Compiler")):
+                jit += period
+                continue
             by_bucket[b] += period
             by_sym[(b, re.sub(r"\+0x[0-9a-f]+$", "", sym))] += period
             total += period
@@ -120,7 +126,8 @@ def main():
         sys.exit("no samples")
     per = (lambda ns: f"{ns / 1000 / a.connections:.1f}") if a.connections else (lambda ns: "–")
     if a.markdown:
-        print(f"{n} samples" + (f", {a.connections} connections" if a.connections else "") + "\n")
+        print(f"{n} samples" + (f", {a.connections} connections" if a.connections else "")
+              + (f"; left out: JIT compiler threads, {per(jit)} µs per connection" if a.exclude_jit else "") + "\n")
         print("| bucket | share | µs per connection |\n|---|---|---|")
         for b, v in by_bucket.most_common():
             print(f"| {b} | {100 * v / total:.1f}% | {per(v)} |")
@@ -128,7 +135,7 @@ def main():
         for (b, s), v in by_sym.most_common(a.top):
             print(f"| `{s[:90]}` | {b} | {100 * v / total:.1f}% |")
     else:
-        print(f"{n} samples, {total / 1e9:.2f} s")
+        print(f"{n} samples, {total / 1e9:.2f} s" + (f" (left out: JIT compiler threads {per(jit)} µs/conn)" if a.exclude_jit else ""))
         for b, v in by_bucket.most_common():
             print(f"  {100 * v / total:5.1f}%  {per(v):>8} µs/conn  {b}")
         print("top leaf symbols:")

@@ -871,9 +871,11 @@ def main():
                     continue
                 v = median([per_conn(x, srv, key) for x in ss])
                 jit = median([x["threads_ns"][srv].get("jit", 0) / 1000 / x["client"][key] for x in ss])
+                loop = median([x["threads_ns"][srv].get("event loop", 0) / 1000 / x["client"][key] for x in ss])
                 kindname = k.split("-", 1)[1] if "-" in k else k
-                base.setdefault(kindname, v)
-                print(f"  {pr} {k:22} {v:8.1f} µs/conn (JIT {jit:.1f})  vs first of its kind: {v / base[kindname]:.3f}×")
+                base.setdefault(kindname, (v, loop))
+                print(f"  {pr} {k:22} {v:8.1f} µs/conn (JIT {jit:.1f}, event loop {loop:.1f})  vs first of its kind: "
+                      f"{v / base[kindname][0]:.3f}× (event loop {loop / base[kindname][1] if base[kindname][1] else float('nan'):.3f}×)")
         shutil.rmtree(work, ignore_errors=True)
         return
     res = analyse(h)
