@@ -5,6 +5,7 @@ import io.netty.channel.Channel;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
+import io.netty.util.NettyRuntime;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.tlssessioncache.core.MicrometerSessionCacheMetrics;
@@ -83,7 +84,7 @@ final class ServerNode implements AutoCloseable {
             }
             store = SessionStores.open(settings.store(), settings, metrics);
             Transport transport = Transport.choose();
-            group = new MultiThreadIoEventLoopGroup(transport.ioHandlers().get());
+            group = new MultiThreadIoEventLoopGroup(eventLoopThreads(), transport.ioHandlers().get());
             for (HostPort address : settings.listen()) {
                 ListenerTls tls = tlsProvider.newListener(settings, certificate, store, HttpsChannelInitializer.ALPN, metrics);
                 contexts.add(tls);
@@ -128,6 +129,15 @@ final class ServerNode implements AutoCloseable {
             shutdown(group, store, generated, contexts, listeners);
             throw e;
         }
+    }
+
+    /**
+     * One event loop per CPU (Netty's default is two): the handlers never block, so a second loop per CPU
+     * only adds hand-offs (an accepted connection registered on another loop costs an eventfd wake-up and a
+     * thread switch). {@code -Dio.netty.eventLoopThreads=N} still decides when given.
+     */
+    static int eventLoopThreads() {
+        return Integer.getInteger("io.netty.eventLoopThreads", NettyRuntime.availableProcessors());
     }
 
     /** The bound address of each TLS listener, in the order of {@link ServerSettings#listen()}. */

@@ -45,6 +45,17 @@ class TransportTest {
     }
 
     @Test
+    void oneEventLoopPerCpuUnlessConfigured() {
+        assertEquals(io.netty.util.NettyRuntime.availableProcessors(), ServerNode.eventLoopThreads());
+        System.setProperty("io.netty.eventLoopThreads", "3");
+        try {
+            assertEquals(3, ServerNode.eventLoopThreads());
+        } finally {
+            System.clearProperty("io.netty.eventLoopThreads");
+        }
+    }
+
+    @Test
     void servesOverEitherTransport() throws Exception {
         for (String transport : new String[] {"nio", "auto"}) {
             System.setProperty(Transport.PROPERTY, transport);
