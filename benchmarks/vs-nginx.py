@@ -209,6 +209,14 @@ class Server:
         self.address = address
         self.metrics = None
         self.pids = [self.proc.pid]  # taskset and bin/tls-session-cache exec: this pid becomes the server
+        try:
+            self._await(name, cmd, log, ready_regex)
+        except BaseException:  # a signal or a failed start: do not leave the process behind
+            self.proc.kill()
+            self.proc.wait(10)
+            raise
+
+    def _await(self, name, cmd, log, ready_regex):
         if ready_regex:
             deadline = time.monotonic() + 120
             while self.address is None:
