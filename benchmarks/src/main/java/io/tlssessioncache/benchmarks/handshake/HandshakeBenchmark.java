@@ -102,6 +102,9 @@ public final class HandshakeBenchmark {
             }
         }
         OpenSsl.ensureAvailable();
+        // The benchmark's nodes run on NIO, and some stores borrow their event loop for Lettuce: Lettuce must
+        // not pick epoll on its own now that the epoll transport is on this classpath (through the server module).
+        System.setProperty("io.lettuce.core.epoll", System.getProperty("io.lettuce.core.epoll", "false"));
         HandshakeBenchmark bench = new HandshakeBenchmark(quick, threads);
         bench.only = only;
         String loadBefore = loadAverage();
