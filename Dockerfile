@@ -1,11 +1,25 @@
-# syntax=docker/dockerfile:1
 # tls-session-cache server image: build with Maven on JDK 25, run on a JRE 25 with OpenSSL 3.
 #   docker build -t tls-session-cache .
 #   docker run --rm -p 8443:8443 tls-session-cache serve --listen 0.0.0.0:8443
 # The entry point runs java on the jar and its lib/ directly: nothing is built at run time.
+# Needs BuildKit (the default builder of current Docker; DOCKER_BUILDKIT=1 on Docker 20.10). No
+# '# syntax=' line: it would make BuildKit fetch its Dockerfile frontend from a registry, and the
+# built-in one has everything used here (RUN --mount, ARG in FROM).
+#
+# Build arguments (the defaults are the public images; nothing else changes for a normal build):
+#   BUILD_IMAGE    Maven + JDK 25 for the build stage         (maven:3.9-eclipse-temurin-25)
+#   RUNTIME_IMAGE  a Java 25 runtime with java on the PATH   (eclipse-temurin:25-jre)
+#   APP_FROM       where /app comes from: "build" (Maven, in the build stage) or "prebuilt": the
+#                  build context's app/ directory (tls-session-cache.jar and lib/), made on the host
+#                  by bin/mvn -pl server -am package; then BUILD_IMAGE is not needed at all.
+# scripts/test-compose, on a machine without an image registry, builds with local images:
+#   --build-arg RUNTIME_IMAGE=tls-session-cache-base/jre:25 --build-arg APP_FROM=prebuilt
+ARG BUILD_IMAGE=maven:3.9-eclipse-temurin-25
+ARG RUNTIME_IMAGE=eclipse-temurin:25-jre
+ARG APP_FROM=build
 
 # ---- build -----------------------------------------------------------------------------------
-FROM maven:3.9-eclipse-temurin-25 AS build
+FROM ${BUILD_IMAGE} AS build
 WORKDIR /src
 COPY . .
 # The Maven repository is a BuildKit cache mount: dependencies are downloaded once, not per build.
@@ -16,17 +30,27 @@ RUN --mount=type=cache,target=/root/.m2 \
  && cp "$(ls server/target/server-*.jar | grep -v -e '-tests\.jar$' -e '-sources\.jar$' | head -n 1)" /app/tls-session-cache.jar \
  && cp -r server/target/lib /app/lib
 
+# ---- or: the same /app, built on the host ------------------------------------------------------
+FROM scratch AS prebuilt
+COPY app/ /app/
+
+# BuildKit builds only the stage named by APP_FROM (and what it needs).
+FROM ${APP_FROM} AS app
+
 # ---- run -------------------------------------------------------------------------------------
-FROM eclipse-temurin:25-jre
+FROM ${RUNTIME_IMAGE}
 # libssl.so.3 is the TLS engine (bound with java.lang.foreign). The openssl package depends on it
-# under whatever name this Ubuntu release gives it (libssl3, libssl3t64), and its CLI is handy for
-# debugging; curl is the health check.
-RUN apt-get update \
- && apt-get install -y --no-install-recommends openssl curl ca-certificates \
- && rm -rf /var/lib/apt/lists/* \
+# under whatever name the image's release gives it (libssl3, libssl3t64), and its CLI is handy for
+# debugging; curl is the health check. Installed only when missing (a runtime image that has them
+# needs no network here).
+RUN if ! command -v openssl >/dev/null 2>&1 || ! command -v curl >/dev/null 2>&1 || [ ! -s /etc/ssl/certs/ca-certificates.crt ]; then \
+      apt-get update \
+      && apt-get install -y --no-install-recommends openssl curl ca-certificates \
+      && rm -rf /var/lib/apt/lists/*; \
+    fi \
  && ldconfig -p | grep -q 'libssl.so.3 ' \
  && useradd --system --uid 10001 --home-dir /app --shell /usr/sbin/nologin tlscache
-COPY --from=build /app /app
+COPY --from=app /app /app
 WORKDIR /app
 USER 10001
 EXPOSE 8443

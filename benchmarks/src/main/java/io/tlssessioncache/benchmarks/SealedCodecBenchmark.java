@@ -47,9 +47,9 @@ public class SealedCodecBenchmark {
         byte[] client = new byte[32];
         new Random(2).nextBytes(client);
         Instant now = Instant.now();
-        key = new SessionKey("bench-namespace", SessionId.random());
-        record = new SessionRecord(key, TlsProtocol.TLS_1_3, "TLS_AES_128_GCM_SHA256", "api.example.com", "h2",
-                stateBytes > 1000 ? client : null, now, now.plus(Duration.ofHours(2)), state);
+        key = new SessionKey("bench-namespace", TlsProtocol.TLS_1_3, SessionId.random());
+        record = new SessionRecord(key, "api.example.com", stateBytes > 1000 ? client : null, now,
+                now.plus(Duration.ofHours(2)), state);
         sealed = codec.encode(record);
         encoded = SessionRecordCodec.encode(record);
     }
@@ -72,6 +72,6 @@ public class SealedCodecBenchmark {
 
     @Benchmark
     public SessionRecord decodeOnly() {
-        return SessionRecordCodec.decode(encoded);
+        return SessionRecordCodec.decode(key, encoded);
     }
 }

@@ -60,9 +60,9 @@ public class StoreLookupBenchmark {
         for (int i = 0; i < SESSIONS; i++) {
             byte[] state = new byte[150];
             random.nextBytes(state);
-            keys[i] = new SessionKey("bench-namespace", SessionId.random());
-            SessionRecord r = new SessionRecord(keys[i], TlsProtocol.TLS_1_3, "TLS_AES_128_GCM_SHA256",
-                    "api.example.com", "h2", null, now, now.plus(Duration.ofHours(2)), state);
+            keys[i] = new SessionKey("bench-namespace", TlsProtocol.TLS_1_3, SessionId.random());
+            SessionRecord r = new SessionRecord(keys[i], "api.example.com", null, now, now.plus(Duration.ofHours(2)),
+                    state);
             inMemory.put(r).toCompletableFuture().join();
             near.put(r).toCompletableFuture().join();
         }

@@ -36,7 +36,7 @@ public final class TcnativeServe {
         ServeCommand command = new ServeCommand();
         new CommandLine(command).parseArgs(args);
         ServerSettings settings = command.settings();
-        ServerNode node = ServerNode.start(settings, new Tcnative());
+        ServerNode node = ServerNode.start(settings, TcnativeServe::listener);
         Runtime.getRuntime().addShutdownHook(new Thread(node::close, "tcnative-serve-shutdown"));
         PrintStream out = System.out;
         for (InetSocketAddress address : node.addresses()) {
@@ -47,35 +47,32 @@ public final class TcnativeServe {
     }
 
     /** One tcnative {@link SslContext} per listener, with {@code serve}'s protocols, ALPN and client-auth policy. */
-    private static final class Tcnative implements TlsProvider {
-        @Override
-        public ListenerTls newListener(ServerSettings settings, ServerSettings.CertificateFiles certificate,
-                                       SessionStore store, ApplicationProtocolConfig alpn, SessionCacheMetrics metrics)
-                throws Exception {
-            SslContextBuilder builder = SslContextBuilder
-                    .forServer(certificate.certificate().toFile(), certificate.privateKey().toFile())
-                    .sslProvider(SslProvider.OPENSSL)
-                    .protocols(settings.protocols().toArray(String[]::new))
-                    .applicationProtocolConfig(alpn)
-                    .clientAuth(settings.clientAuth().toNetty());
-            settings.trust().ifPresent(t -> builder.trustManager(t.toFile()));
-            SslContext context = builder.build();
-            return new ListenerTls() {
-                @Override
-                public void addTlsHandlers(ChannelPipeline pipeline) {
-                    pipeline.addLast(context.newHandler(pipeline.channel().alloc()));
-                }
+    private static ListenerTls listener(ServerSettings settings, ServerSettings.CertificateFiles certificate,
+                                        SessionStore store, ApplicationProtocolConfig alpn, SessionCacheMetrics metrics)
+            throws Exception {
+        SslContextBuilder builder = SslContextBuilder
+                .forServer(certificate.certificate().toFile(), certificate.privateKey().toFile())
+                .sslProvider(SslProvider.OPENSSL)
+                .protocols(settings.protocols().toArray(String[]::new))
+                .applicationProtocolConfig(alpn)
+                .clientAuth(settings.clientAuth().toNetty());
+        settings.trust().ifPresent(t -> builder.trustManager(t.toFile()));
+        SslContext context = builder.build();
+        return new ListenerTls() {
+            @Override
+            void addTlsHandlers(ChannelPipeline pipeline) {
+                pipeline.addLast(context.newHandler(pipeline.channel().alloc()));
+            }
 
-                @Override
-                public Optional<Boolean> resumed(SSLEngine engine) {
-                    return Optional.empty();
-                }
+            @Override
+            Optional<Boolean> resumed(SSLEngine engine) {
+                return Optional.empty();
+            }
 
-                @Override
-                public void close() {
-                    ReferenceCountUtil.release(context);
-                }
-            };
-        }
+            @Override
+            public void close() {
+                ReferenceCountUtil.release(context);
+            }
+        };
     }
 }

@@ -16,7 +16,8 @@ import java.util.concurrent.TimeUnit;
  * {@code .near.hits}, {@code .store.hits}, {@code .misses}, {@code .puts}, {@code .takes},
  * {@code .rejected} (tag {@code reason}), {@code .store.errors} (tag {@code operation}),
  * {@code .writes.dropped}, {@code .lookup.retries} (tag {@code result}: {@code found} or
- * {@code missing}), and the timer {@code tls.session.cache.lookup.latency}.
+ * {@code missing}), {@code .not.awaited} (tag {@code operation}: {@code lookup} or {@code put}), and
+ * the timer {@code tls.session.cache.lookup.latency}.
  */
 public final class MicrometerSessionCacheMetrics implements SessionCacheMetrics {
     static final String PREFIX = "tls.session.cache.";
@@ -37,6 +38,7 @@ public final class MicrometerSessionCacheMetrics implements SessionCacheMetrics 
     private final Timer latency;
     private final ConcurrentHashMap<String, Counter> rejected = new ConcurrentHashMap<>();
     private final ConcurrentHashMap<String, Counter> errors = new ConcurrentHashMap<>();
+    private final ConcurrentHashMap<String, Counter> notAwaited = new ConcurrentHashMap<>();
 
     private MicrometerSessionCacheMetrics(MeterRegistry registry, Tags tags) {
         this.registry = registry;
@@ -140,6 +142,11 @@ public final class MicrometerSessionCacheMetrics implements SessionCacheMetrics 
     @Override
     public void lookupRetried(boolean found) {
         (found ? retriesFound : retriesMissing).increment();
+    }
+
+    @Override
+    public void notAwaited(String operation) {
+        tagged(notAwaited, "not.awaited", "operation", operation).increment();
     }
 
     @Override

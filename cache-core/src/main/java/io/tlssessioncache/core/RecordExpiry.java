@@ -11,7 +11,8 @@ import java.util.concurrent.Executor;
 /**
  * Per-entry Caffeine expiry: an entry lives until its record's {@code expiresAt} (wall clock, read
  * at insert), capped at {@code maximumNanos}. Reads do not extend it. Shared by the in-memory store
- * and the near-cache, with the live/revoked check both make on every read.
+ * and the near-cache: it only frees memory; whether a record may be used is judged on every read by
+ * {@link SessionCache}.
  */
 final class RecordExpiry implements Expiry<SessionKey, SessionRecord> {
     private final Clock clock;
@@ -69,16 +70,5 @@ final class RecordExpiry implements Expiry<SessionKey, SessionRecord> {
     @Override
     public long expireAfterRead(SessionKey key, SessionRecord value, long currentTime, long currentDuration) {
         return currentDuration;
-    }
-
-    /** Why {@code r} must not be used now, or {@code null} if it may: "expired" or "revoked". */
-    static String rejection(SessionRecord r, Clock clock, RevocationWatermarks revocations) {
-        if (!r.isLiveAt(clock.instant())) {
-            return "expired";
-        }
-        if (revocations.isRevoked(r)) {
-            return "revoked";
-        }
-        return null;
     }
 }

@@ -4,7 +4,8 @@ import java.util.Objects;
 
 /**
  * {@link SessionRecordCodec} plus {@link SealingKeyRing}: the bytes a remote store (Redis) keeps.
- * The blob is bound to the record's key, so it only opens under the key it was stored under.
+ * The blob is bound to the record's key (namespace, protocol and id are its associated data), so it
+ * only opens under the key it was stored under, and the record it opens to takes that key.
  */
 public final class SealedRecordCodec {
     /** The longest blob {@link #encode} can make; {@link #decode} rejects longer ones unread. */
@@ -22,20 +23,15 @@ public final class SealedRecordCodec {
     }
 
     /**
-     * Opens and decodes a blob read under {@code expectedKey}; any problem (tampering, unknown key,
-     * malformed plaintext, a record for another key) is an {@link InvalidRecordException}.
+     * Opens and decodes a blob read under {@code key}; any problem (tampering, unknown key, a blob
+     * sealed for another key, malformed plaintext) is an {@link InvalidRecordException}.
      */
-    public SessionRecord decode(SessionKey expectedKey, byte[] blob) {
+    public SessionRecord decode(SessionKey key, byte[] blob) {
         if (blob != null && blob.length > MAX_SEALED_LENGTH) {
             // Do not spend AES work on something that cannot hold a valid record.
             throw new InvalidRecordException("sealed record of " + blob.length + " bytes exceeds " + MAX_SEALED_LENGTH);
         }
-        SessionRecord r = SessionRecordCodec.decode(ring.open(expectedKey, blob));
-        if (!r.key().equals(expectedKey)) {
-            // Cannot happen for blobs this codec sealed (the key is authenticated), but costs nothing.
-            throw new InvalidRecordException("sealed record belongs to another session key");
-        }
-        return r;
+        return SessionRecordCodec.decode(key, ring.open(key, blob));
     }
 
     /** The key ring in use. */

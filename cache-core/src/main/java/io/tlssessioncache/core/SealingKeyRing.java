@@ -7,21 +7,22 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFileAttributeView;
 import java.nio.file.attribute.PosixFilePermission;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.security.GeneralSecurityException;
 import java.security.SecureRandom;
 import java.util.Arrays;
 import java.util.Base64;
 import java.util.Collections;
+import java.util.EnumSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import javax.crypto.AEADBadTagException;
 import javax.crypto.Cipher;
 import javax.crypto.SecretKey;
 import javax.crypto.spec.GCMParameterSpec;
 import javax.crypto.spec.SecretKeySpec;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * AES-256-GCM keys that seal session records at rest, with rotation.
@@ -30,15 +31,16 @@ import org.slf4j.LoggerFactory;
  * any key of the ring. To rotate across a fleet: add the new key as a non-primary key everywhere,
  * then make it primary everywhere, then (after the longest session lifetime) drop the old key.
  *
- * <p>Sealed blob, format version 1:
+ * <p>Sealed blob, format version 2:
  * <pre>
- *   u8   format version = 1
+ *   u8   format version = 2
  *   u8   key id         1..255
  *   12   nonce          random per seal
  *   ..   ciphertext || 16-byte GCM tag
  * </pre>
- * The associated data is the 2-byte header, then the namespace (u8 length + UTF-8) and the 32-byte
- * session id, so a blob copied to another key or namespace does not open.
+ * The associated data is the 2-byte header, then the protocol (the low byte of its wire version),
+ * the namespace (u8 length + UTF-8) and the 32-byte session id, so a blob copied to another key,
+ * namespace or protocol does not open. (Version 1 bound no protocol; its blobs are not opened.)
  *
  * <p>Key ring text format ({@link #parse}): one key per line, {@code keyId:base64key}, where keyId is
  * 1..255 and the key is 32 bytes in standard Base64. The first key is the primary. Blank lines and
@@ -48,7 +50,7 @@ import org.slf4j.LoggerFactory;
  */
 public final class SealingKeyRing {
     /** Blob format version written by {@link #seal}. */
-    public static final int FORMAT_VERSION = 1;
+    public static final int FORMAT_VERSION = 2;
     /** Key length in bytes (AES-256). */
     public static final int KEY_LENGTH = 32;
     static final int NONCE_LENGTH = 12;
@@ -57,7 +59,6 @@ public final class SealingKeyRing {
     /** Bytes a sealed blob adds to its plaintext. */
     public static final int OVERHEAD = HEADER_LENGTH + NONCE_LENGTH + TAG_LENGTH;
 
-    private static final Logger LOG = LoggerFactory.getLogger(SealingKeyRing.class);
     private static final SecureRandom RANDOM = new SecureRandom();
     // Cipher.getInstance does a provider lookup each call; a per-thread instance is re-initialized
     // (key, nonce, AAD) on every use, so no state leaks from one record to the next.
@@ -164,31 +165,55 @@ public final class SealingKeyRing {
         return new SealingKeyRing(m);
     }
 
-    /** Reads and {@link #parse parses} a key ring file (which should be readable by its owner only). */
+    /**
+     * Reads and {@link #parse parses} a key ring file. Like OpenSSH with a private key, it refuses a
+     * file that its group or others may access (on a file system with POSIX permissions; a symbolic
+     * link is judged by its target): anyone who reads the ring can open every stored session.
+     *
+     * @throws IllegalArgumentException if the file's mode lets its group or others in (the message
+     *                                  names the mode and the fix), or it does not parse
+     * @throws UncheckedIOException     if it cannot be read
+     */
     public static SealingKeyRing fromFile(Path file) {
+        checkOwnerOnly(file);
         String text;
         try {
             text = Files.readString(file, StandardCharsets.UTF_8);
         } catch (IOException e) {
             throw new UncheckedIOException("cannot read key ring file " + file, e);
         }
-        warnIfShared(file);
         return parse(text);
     }
 
-    private static void warnIfShared(Path file) {
+    private static void checkOwnerOnly(Path file) {
+        Set<PosixFilePermission> perms;
         try {
             PosixFileAttributeView view = Files.getFileAttributeView(file, PosixFileAttributeView.class);
             if (view == null) {
-                return;
+                return; // no POSIX permissions here (e.g. Windows): nothing to judge by
             }
-            var perms = view.readAttributes().permissions();
-            if (perms.contains(PosixFilePermission.GROUP_READ) || perms.contains(PosixFilePermission.OTHERS_READ)) {
-                LOG.warn("key ring file {} is readable by group or others; restrict it to its owner (chmod 600)", file);
-            }
-        } catch (IOException | UnsupportedOperationException e) {
-            // Permissions are advice only; the file was readable, which is what matters here.
+            perms = view.readAttributes().permissions();
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read key ring file " + file, e);
         }
+        EnumSet<PosixFilePermission> shared = EnumSet.of(PosixFilePermission.GROUP_READ,
+                PosixFilePermission.GROUP_WRITE, PosixFilePermission.GROUP_EXECUTE, PosixFilePermission.OTHERS_READ,
+                PosixFilePermission.OTHERS_WRITE, PosixFilePermission.OTHERS_EXECUTE);
+        shared.retainAll(perms);
+        if (!shared.isEmpty()) {
+            throw new IllegalArgumentException("key ring file " + file + " has mode " + mode(perms) + " ("
+                    + PosixFilePermissions.toString(perms) + "): its group or others can access it, and whoever reads"
+                    + " it can open every stored session; restrict it to its owner: chmod 600 " + file);
+        }
+    }
+
+    /** The octal mode of {@code perms}, e.g. {@code 0644}. */
+    private static String mode(Set<PosixFilePermission> perms) {
+        int m = 0;
+        for (PosixFilePermission p : perms) {
+            m |= 0400 >> p.ordinal(); // the enum runs OWNER_READ ... OTHERS_EXECUTE, highest bit first
+        }
+        return String.format("%04o", m);
     }
 
     /** {@link #parse Parses} the value of an environment variable; {@link IllegalArgumentException} if unset. */
@@ -277,13 +302,14 @@ public final class SealingKeyRing {
 
     private static byte[] associatedData(byte[] header, SessionKey key) {
         byte[] ns = key.namespace().getBytes(StandardCharsets.UTF_8);
-        byte[] aad = new byte[HEADER_LENGTH + 1 + ns.length + SessionId.LENGTH];
+        byte[] aad = new byte[HEADER_LENGTH + 1 + 1 + ns.length + SessionId.LENGTH];
         aad[0] = header[0];
         aad[1] = header[1];
-        // Namespaces are at most 64 chars, so at most 192 UTF-8 bytes: one length byte suffices.
-        aad[2] = (byte) ns.length;
-        System.arraycopy(ns, 0, aad, 3, ns.length);
-        System.arraycopy(key.id().toBytes(), 0, aad, 3 + ns.length, SessionId.LENGTH);
+        aad[2] = (byte) key.protocol().code(); // 0x03 TLS 1.2, 0x04 TLS 1.3
+        // A namespace is at most 64 chars, so at most 192 UTF-8 bytes: one length byte suffices.
+        aad[3] = (byte) ns.length;
+        System.arraycopy(ns, 0, aad, 4, ns.length);
+        System.arraycopy(key.id().toBytes(), 0, aad, 4 + ns.length, SessionId.LENGTH);
         return aad;
     }
 

@@ -3,12 +3,15 @@ package io.tlssessioncache.core;
 /**
  * What the session stores report. Implementations must be cheap and thread-safe; they are called
  * on the lookup path. {@link #noop()} is the default; {@link MicrometerSessionCacheMetrics} records
- * to a Micrometer registry.
+ * to a Micrometer registry. One layer reports for every store of this library (as Caffeine's cache
+ * feeds its {@code StatsCounter} and its loaders do not); the TLS engine may report too (e.g.
+ * {@link #rejected} of a record its callback cannot use).
  *
  * <p>Per lookup ({@code get}/{@code take}): one {@link #lookup()}, then exactly one of
  * {@link #nearHit()}, {@link #storeHit()} or {@link #miss()} (a record rejected as expired, revoked
- * or malformed is also a miss, after a {@link #rejected}), and {@link #lookupLatency} once it
- * completes. A store failure is a {@link #storeError} and no outcome.
+ * or tampered is also a miss, after a {@link #rejected}; so is a store failure, after a
+ * {@link #storeError}), and {@link #lookupLatency} once it completes. A lookup cancelled by its
+ * caller has no outcome.
  */
 public interface SessionCacheMetrics {
 
@@ -41,7 +44,7 @@ public interface SessionCacheMetrics {
     /** The store failed {@code operation} ("get", "take", "put", "remove", ...). */
     void storeError(String operation);
 
-    /** A write was dropped (queue full, store down). */
+    /** A write did not reach the store (it failed, or the store refused it: circuit open, queue full). */
     void droppedWrite();
 
     /** How long a lookup took until its answer, in nanoseconds. */
@@ -49,10 +52,19 @@ public interface SessionCacheMetrics {
 
     /**
      * A remote lookup that found nothing was sent once more after a short delay (a session stored
-     * on another server may not have reached the store yet); {@code found}: the second answer had
-     * a value. Not a separate lookup: the lookup's own outcome is counted as usual.
+     * on another server may not have reached the store yet; off by default); {@code found}: the
+     * second answer had a value. Not a separate lookup: the lookup's own outcome is counted as usual.
      */
     default void lookupRetried(boolean found) {
+    }
+
+    /**
+     * A handshake went on without waiting for the store because its delegated task ran on the event
+     * loop (an inline executor, where waiting would stall every connection of that loop):
+     * {@code "lookup"}, a lookup still in flight (so a full handshake); {@code "put"}, a new session
+     * or ticket sent before its write was acknowledged.
+     */
+    default void notAwaited(String operation) {
     }
 }
 

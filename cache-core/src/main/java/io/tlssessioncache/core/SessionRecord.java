@@ -12,11 +12,12 @@ import java.util.Objects;
  * it is never logged ({@link #toString} leaves it out) and is sealed before it leaves the process.
  * Byte arrays are copied in and out, so a record is immutable.
  *
- * @param key             namespace and id
- * @param protocol        TLS 1.2 or TLS 1.3
- * @param cipherSuite     the IANA/OpenSSL-standard name, e.g. {@code TLS_AES_128_GCM_SHA256}
- * @param serverName      the SNI host name the client asked for, or {@code null}
- * @param applicationProtocol the ALPN protocol, or {@code null}
+ * <p>It holds only what resumption and eviction need: the cipher suite, ALPN protocol and the
+ * rest of the negotiated parameters are inside {@code state} already, where OpenSSL reads them; the
+ * protocol is the key's.
+ *
+ * @param key             namespace, protocol and id
+ * @param serverName      the SNI host name the client asked for, or {@code null} (kept for revocation by name)
  * @param clientIdentity  SHA-256 of the client's leaf certificate (32 bytes), or {@code null}
  * @param createdAt       when the session was made (wall clock, millisecond precision)
  * @param expiresAt       when it stops being resumable; after {@code createdAt}
@@ -24,10 +25,7 @@ import java.util.Objects;
  */
 public record SessionRecord(
         SessionKey key,
-        TlsProtocol protocol,
-        String cipherSuite,
         String serverName,
-        String applicationProtocol,
         byte[] clientIdentity,
         Instant createdAt,
         Instant expiresAt,
@@ -38,8 +36,6 @@ public record SessionRecord(
 
     public SessionRecord {
         Objects.requireNonNull(key, "key");
-        Objects.requireNonNull(protocol, "protocol");
-        Objects.requireNonNull(cipherSuite, "cipherSuite");
         Objects.requireNonNull(createdAt, "createdAt");
         Objects.requireNonNull(expiresAt, "expiresAt");
         Objects.requireNonNull(state, "state");
@@ -61,6 +57,11 @@ public record SessionRecord(
         return key.namespace();
     }
 
+    /** The protocol the session was negotiated with: the key's. */
+    public TlsProtocol protocol() {
+        return key.protocol();
+    }
+
     @Override
     public byte[] clientIdentity() {
         return clientIdentity == null ? null : clientIdentity.clone();
@@ -80,10 +81,7 @@ public record SessionRecord(
     public boolean equals(Object o) {
         return o instanceof SessionRecord r
                 && key.equals(r.key)
-                && protocol == r.protocol
-                && cipherSuite.equals(r.cipherSuite)
                 && Objects.equals(serverName, r.serverName)
-                && Objects.equals(applicationProtocol, r.applicationProtocol)
                 && Arrays.equals(clientIdentity, r.clientIdentity)
                 && createdAt.equals(r.createdAt)
                 && expiresAt.equals(r.expiresAt)
@@ -98,8 +96,8 @@ public record SessionRecord(
     /** Metadata only: the state (secret) never appears. */
     @Override
     public String toString() {
-        return "SessionRecord[" + key.namespace() + "/" + key.id() + ", " + protocol.javaName() + ", "
-                + cipherSuite + ", sni=" + serverName + ", alpn=" + applicationProtocol
+        return "SessionRecord[" + key.namespace() + "/" + key.id() + ", " + key.protocol().javaName()
+                + ", sni=" + serverName
                 + ", client=" + (clientIdentity == null ? "none" : HexFormat.of().formatHex(clientIdentity, 0, 4) + "…")
                 + ", created=" + createdAt + ", expires=" + expiresAt + ", state=" + state.length + " bytes]";
     }

@@ -8,62 +8,56 @@ import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 
 /**
- * The versioned binary form of a {@link SessionRecord}, with strict, bounded decoding.
+ * The versioned binary form of a {@link SessionRecord}'s value, with strict, bounded decoding. The
+ * key (namespace, protocol, id) is not part of it: a store keeps it in the entry's name, and a
+ * sealed value is bound to it as associated data ({@link SealedRecordCodec}).
  *
- * <p>Format version 1 (all integers big-endian, strings UTF-8):
+ * <p>Format version 2 (all integers big-endian, strings UTF-8):
  * <pre>
- *   u8   version             = 1
- *   u8   namespace length    1..255, then that many bytes
- *   32   session id
- *   u16  protocol code       0x0303 (TLS 1.2) or 0x0304 (TLS 1.3)
- *   u8   cipher length       1..255, then that many bytes
- *   u8   sni present         0 or 1; if 1: u16 length 0..1024, then that many bytes
- *   u8   alpn present        0 or 1; if 1: u8 length 0..255, then that many bytes
- *   u8   client id present   0 or 1; if 1: 32 bytes (SHA-256 of the client's leaf certificate)
+ *   u8   version             = 2
+ *   u8   flags               bit 0: server name present, bit 1: client identity present; others 0
+ *   [u8  sni length 0..255, then that many bytes]            if bit 0
+ *   [32  client identity (SHA-256 of the client's leaf certificate)]  if bit 1
  *   i64  createdAt           epoch milliseconds
  *   i64  expiresAt           epoch milliseconds, after createdAt
- *   u32  state length        0..65536, then that many bytes
+ *   ..   state               the rest: 0..65536 bytes
  * </pre>
- * Nothing may follow the state. Times are stored with millisecond precision: a record with finer
- * instants decodes to its instants truncated to milliseconds.
+ * Version 1 (which also held the namespace, id, protocol, cipher suite and ALPN protocol: copies of
+ * the key or of what OpenSSL keeps in the state) is not read: such an entry is a miss, a full
+ * handshake. Times are stored with millisecond precision: a record with finer instants decodes to
+ * its instants truncated to milliseconds.
  *
  * <p>{@link #decode} checks every length against the bytes that remain and against the maxima
  * above before allocating, so a hostile or corrupt input costs at most its own size and fails with
- * {@link InvalidRecordException} only. Messages name the field, never the bytes.
+ * {@link InvalidRecordException} only. Messages name the field, never the bytes. The encoding is
+ * canonical: a record has exactly one.
  */
 public final class SessionRecordCodec {
     /** The format version this codec writes and the only one it reads. */
-    public static final int VERSION = 1;
+    public static final int VERSION = 2;
     /** Largest accepted engine state: OpenSSL sessions are ~150 bytes, a few KiB with client chains. */
     public static final int MAX_STATE_LENGTH = 64 * 1024;
-    static final int MAX_SNI_LENGTH = 1024;
-    static final int MAX_SHORT_STRING_LENGTH = 255;
+    /** Longest server name: OpenSSL refuses longer SNI host names ({@code TLSEXT_MAXLEN_host_name}). */
+    static final int MAX_SNI_LENGTH = 255;
+    private static final int HAS_SERVER_NAME = 1;
+    private static final int HAS_CLIENT_IDENTITY = 2;
     /** The longest valid encoding: every field at its maximum. Longer input is rejected unread. */
-    public static final int MAX_ENCODED_LENGTH = 1 + 1 + MAX_SHORT_STRING_LENGTH + SessionId.LENGTH + 2
-            + 1 + MAX_SHORT_STRING_LENGTH + 1 + 2 + MAX_SNI_LENGTH + 1 + 1 + MAX_SHORT_STRING_LENGTH
-            + 1 + SessionRecord.CLIENT_IDENTITY_LENGTH + 8 + 8 + 4 + MAX_STATE_LENGTH;
+    public static final int MAX_ENCODED_LENGTH = 1 + 1 + 1 + MAX_SNI_LENGTH + SessionRecord.CLIENT_IDENTITY_LENGTH
+            + 8 + 8 + MAX_STATE_LENGTH;
 
     private SessionRecordCodec() {
     }
 
     /**
-     * Encodes {@code r}; throws {@link IllegalArgumentException} if a field exceeds the format's
-     * limits (which no record made by this library does).
+     * Encodes {@code r}'s value; throws {@link IllegalArgumentException} if a field exceeds the
+     * format's limits (which no record made by this library's engine does).
      */
     public static byte[] encode(SessionRecord r) {
-        byte[] ns = utf8(r.namespace());
-        byte[] cipher = utf8(r.cipherSuite());
         byte[] sni = r.serverName() == null ? null : utf8(r.serverName());
-        byte[] alpn = r.applicationProtocol() == null ? null : utf8(r.applicationProtocol());
         byte[] client = r.clientIdentity();
         byte[] state = r.state();
-        checkLength("namespace", ns.length, 1, MAX_SHORT_STRING_LENGTH);
-        checkLength("cipher suite", cipher.length, 1, MAX_SHORT_STRING_LENGTH);
         if (sni != null) {
             checkLength("server name", sni.length, 0, MAX_SNI_LENGTH);
-        }
-        if (alpn != null) {
-            checkLength("application protocol", alpn.length, 0, MAX_SHORT_STRING_LENGTH);
         }
         checkLength("state", state.length, 0, MAX_STATE_LENGTH);
         long created;
@@ -74,39 +68,27 @@ public final class SessionRecordCodec {
         } catch (ArithmeticException e) {
             throw new IllegalArgumentException("record time out of range");
         }
-        int size = 1 + 1 + ns.length + SessionId.LENGTH + 2 + 1 + cipher.length
-                + 1 + (sni == null ? 0 : 2 + sni.length)
-                + 1 + (alpn == null ? 0 : 1 + alpn.length)
-                + 1 + (client == null ? 0 : SessionRecord.CLIENT_IDENTITY_LENGTH)
-                + 8 + 8 + 4 + state.length;
+        int size = 1 + 1 + (sni == null ? 0 : 1 + sni.length)
+                + (client == null ? 0 : SessionRecord.CLIENT_IDENTITY_LENGTH) + 8 + 8 + state.length;
         ByteBuffer b = ByteBuffer.allocate(size);
         b.put((byte) VERSION);
-        b.put((byte) ns.length).put(ns);
-        b.put(r.id().toBytes());
-        b.putShort((short) r.protocol().code());
-        b.put((byte) cipher.length).put(cipher);
-        if (sni == null) {
-            b.put((byte) 0);
-        } else {
-            b.put((byte) 1).putShort((short) sni.length).put(sni);
+        b.put((byte) ((sni == null ? 0 : HAS_SERVER_NAME) | (client == null ? 0 : HAS_CLIENT_IDENTITY)));
+        if (sni != null) {
+            b.put((byte) sni.length).put(sni);
         }
-        if (alpn == null) {
-            b.put((byte) 0);
-        } else {
-            b.put((byte) 1).put((byte) alpn.length).put(alpn);
-        }
-        if (client == null) {
-            b.put((byte) 0);
-        } else {
-            b.put((byte) 1).put(client);
+        if (client != null) {
+            b.put(client);
         }
         b.putLong(created).putLong(expires);
-        b.putInt(state.length).put(state);
+        b.put(state);
         return b.array();
     }
 
-    /** Decodes bytes made by {@link #encode}; anything else fails with {@link InvalidRecordException}. */
-    public static SessionRecord decode(byte[] bytes) {
+    /**
+     * Decodes a value made by {@link #encode} into the record stored under {@code key}; anything
+     * else fails with {@link InvalidRecordException}.
+     */
+    public static SessionRecord decode(SessionKey key, byte[] bytes) {
         if (bytes == null) {
             throw new InvalidRecordException("record is null");
         }
@@ -118,38 +100,25 @@ public final class SessionRecordCodec {
         if (version != VERSION) {
             throw new InvalidRecordException("unknown record format version " + version);
         }
-        String namespace = in.string("namespace", in.u8("namespace length"), 1, MAX_SHORT_STRING_LENGTH);
-        byte[] id = in.bytes("session id", SessionId.LENGTH);
-        int protocolCode = in.u16("protocol");
-        String cipher = in.string("cipher suite", in.u8("cipher suite length"), 1, MAX_SHORT_STRING_LENGTH);
-        String sni = in.presence("server name presence")
-                ? in.string("server name", in.u16("server name length"), 0, MAX_SNI_LENGTH) : null;
-        String alpn = in.presence("application protocol presence")
-                ? in.string("application protocol", in.u8("application protocol length"), 0, MAX_SHORT_STRING_LENGTH)
-                : null;
-        byte[] client = in.presence("client identity presence")
+        int flags = in.u8("flags");
+        if ((flags & ~(HAS_SERVER_NAME | HAS_CLIENT_IDENTITY)) != 0) {
+            throw new InvalidRecordException("unknown record flags 0x" + Integer.toHexString(flags));
+        }
+        String sni = (flags & HAS_SERVER_NAME) != 0
+                ? in.string("server name", in.u8("server name length"), 0, MAX_SNI_LENGTH) : null;
+        byte[] client = (flags & HAS_CLIENT_IDENTITY) != 0
                 ? in.bytes("client identity", SessionRecord.CLIENT_IDENTITY_LENGTH) : null;
         long created = in.i64("createdAt");
         long expires = in.i64("expiresAt");
-        long stateLength = in.u32("state length");
-        if (stateLength > MAX_STATE_LENGTH) {
-            throw new InvalidRecordException("state length " + stateLength + " exceeds " + MAX_STATE_LENGTH);
+        if (in.remaining() > MAX_STATE_LENGTH) {
+            throw new InvalidRecordException("state of " + in.remaining() + " bytes exceeds " + MAX_STATE_LENGTH);
         }
-        byte[] state = in.bytes("state", (int) stateLength);
-        if (in.remaining() != 0) {
-            throw new InvalidRecordException(in.remaining() + " trailing bytes after the record");
-        }
-        TlsProtocol protocol;
+        byte[] state = in.bytes("state", in.remaining());
         try {
-            protocol = TlsProtocol.ofCode(protocolCode);
-        } catch (IllegalArgumentException e) {
-            throw new InvalidRecordException("unknown protocol code 0x" + Integer.toHexString(protocolCode));
-        }
-        try {
-            return new SessionRecord(new SessionKey(namespace, SessionId.of(id)), protocol, cipher, sni, alpn,
-                    client, Instant.ofEpochMilli(created), Instant.ofEpochMilli(expires), state);
+            return new SessionRecord(key, sni, client, Instant.ofEpochMilli(created), Instant.ofEpochMilli(expires),
+                    state);
         } catch (IllegalArgumentException | NullPointerException | java.time.DateTimeException e) {
-            // The record's own invariants (namespace length, expiresAt after createdAt, ...).
+            // The record's own invariants (expiresAt after createdAt, ...).
             throw new InvalidRecordException("invalid record: " + e.getMessage());
         }
     }
@@ -211,21 +180,6 @@ public final class SessionRecordCodec {
             return b[pos++] & 0xFF;
         }
 
-        int u16(String field) {
-            need(field, 2);
-            int v = ((b[pos] & 0xFF) << 8) | (b[pos + 1] & 0xFF);
-            pos += 2;
-            return v;
-        }
-
-        long u32(String field) {
-            need(field, 4);
-            long v = ((long) (b[pos] & 0xFF) << 24) | ((b[pos + 1] & 0xFF) << 16)
-                    | ((b[pos + 2] & 0xFF) << 8) | (b[pos + 3] & 0xFF);
-            pos += 4;
-            return v;
-        }
-
         long i64(String field) {
             need(field, 8);
             long v = 0;
@@ -234,14 +188,6 @@ public final class SessionRecordCodec {
             }
             pos += 8;
             return v;
-        }
-
-        boolean presence(String field) {
-            int v = u8(field);
-            if (v > 1) {
-                throw new InvalidRecordException(field + " flag must be 0 or 1, got " + v);
-            }
-            return v == 1;
         }
 
         byte[] bytes(String field, int n) {
@@ -265,7 +211,7 @@ public final class SessionRecordCodec {
                 }
             }
             if (ascii) {
-                // Host names, cipher and ALPN names are ASCII: skip the strict decoder.
+                // Host names are ASCII (IDNs travel as punycode): skip the strict decoder.
                 String s = new String(b, pos, length, StandardCharsets.US_ASCII);
                 pos += length;
                 return s;

@@ -3,11 +3,13 @@
  *
  * <ul>
  *   <li>Model: {@link io.tlssessioncache.core.SessionId} (32 random bytes, the lookup key),
- *       {@link io.tlssessioncache.core.SessionKey} (namespace + id),
+ *       {@link io.tlssessioncache.core.SessionKey} (namespace + protocol + id),
  *       {@link io.tlssessioncache.core.SessionRecord} (engine state + metadata).</li>
  *   <li>Stores: the {@link io.tlssessioncache.core.SessionStore} contract;
  *       {@link io.tlssessioncache.core.InMemorySessionStore} (embedded default) and
- *       {@link io.tlssessioncache.core.NearCacheSessionStore} (Caffeine in front of a remote store).</li>
+ *       {@link io.tlssessioncache.core.NearCacheSessionStore} (Caffeine in front of a remote store).
+ *       Both are one layer ({@code SessionCache}: expiry, revocation, fail-open, deadline, retry,
+ *       metrics) over a storage that only stores.</li>
  *   <li>Bytes at rest: {@link io.tlssessioncache.core.SessionRecordCodec} (strict, versioned),
  *       {@link io.tlssessioncache.core.SealingKeyRing} (AES-256-GCM with rotation) and
  *       {@link io.tlssessioncache.core.SealedRecordCodec} (both); anything wrong with stored bytes

@@ -4,8 +4,8 @@ class InMemorySessionStoreContractTest extends SessionStoreContract {
     private final RevocationWatermarks marks = new RevocationWatermarks();
 
     @Override
-    protected SessionStore createStore() {
-        return InMemorySessionStore.builder().revocations(marks).build();
+    protected SessionStore createStore(FakeTime time) {
+        return InMemorySessionStore.builder().clock(time.clock()).ticker(time).revocations(marks).build();
     }
 
     @Override

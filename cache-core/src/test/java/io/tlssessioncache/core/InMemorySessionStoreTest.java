@@ -41,8 +41,8 @@ class InMemorySessionStoreTest {
     void lookupsAreByExactKey() {
         SessionRecord r = TestRecords.createdNow(time, Duration.ofHours(1));
         now(store.put(r));
-        assertEquals(Optional.empty(), now(store.get(new SessionKey("other", r.id()))));
-        assertEquals(Optional.empty(), now(store.get(new SessionKey(r.namespace(), SessionId.random()))));
+        assertEquals(Optional.empty(), now(store.get(new SessionKey("other", r.protocol(), r.id()))));
+        assertEquals(Optional.empty(), now(store.get(new SessionKey(r.namespace(), r.protocol(), SessionId.random()))));
     }
 
     @Test

@@ -4,9 +4,10 @@ class NearCacheSessionStoreContractTest extends SessionStoreContract {
     private final RevocationWatermarks marks = new RevocationWatermarks();
 
     @Override
-    protected SessionStore createStore() {
-        // The remote knows no revocations: the near-cache alone must enforce them.
-        return NearCacheSessionStore.builder(InMemorySessionStore.builder().build()).revocations(marks).build();
+    protected SessionStore createStore(FakeTime time) {
+        // The remote knows neither revocations nor this clock: the near-cache's layer alone must judge.
+        return NearCacheSessionStore.builder(InMemorySessionStore.builder().build())
+                .clock(time.clock()).ticker(time).revocations(marks).build();
     }
 
     @Override

@@ -3,6 +3,7 @@ package io.tlssessioncache.core;
 import static io.tlssessioncache.core.InMemorySessionStoreTest.now;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -13,6 +14,14 @@ import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.function.Supplier;
 import org.junit.jupiter.api.Test;
 
 class NearCacheSessionStoreTest {
@@ -84,29 +93,28 @@ class NearCacheSessionStoreTest {
     }
 
     @Test
-    void aFailingRemoteTakeFailsEvenWithALocalCopy() {
+    void aFailingRemoteTakeIsAMissEvenWithALocalCopy() {
         SessionRecord r = record(Duration.ofHours(1));
         now(near.put(r));
         remote.failing(true);
-        CompletionStage<Optional<SessionRecord>> stage = near.take(r.key());
-        assertThrows(CompletionException.class, () -> stage.toCompletableFuture().join());
+        assertEquals(Optional.empty(), now(near.take(r.key())), "never the local copy: it could be used twice");
         remote.failing(false);
         assertEquals(Optional.empty(), near.getIfPresent(r.key()), "the local copy is gone anyway");
     }
 
     @Test
-    void aFailingRemotePutKeepsTheLocalCopy() {
+    void aFailingRemotePutFailsItsStageAndKeepsTheLocalCopy() {
         SessionRecord r = record(Duration.ofHours(1));
         remote.failing(true);
         CompletionStage<Void> stage = near.put(r);
-        assertThrows(CompletionException.class, () -> stage.toCompletableFuture().join());
+        assertThrows(CompletionException.class, () -> stage.toCompletableFuture().join(), "not acknowledged");
         assertEquals(Optional.of(r), near.getIfPresent(r.key()));
         SessionKey missing = record(Duration.ofHours(1)).key();
-        assertThrows(CompletionException.class, () -> near.get(missing).toCompletableFuture().join());
+        assertEquals(Optional.empty(), now(near.get(missing)), "a failing lookup is a miss");
     }
 
     @Test
-    void aThrowingRemoteBecomesAFailedStage() {
+    void aThrowingRemoteFailsWritesAndMissesLookups() {
         SessionStore throwing = new SessionStore() {
             @Override
             public CompletionStage<Void> put(SessionRecord record) {
@@ -128,13 +136,152 @@ class NearCacheSessionStoreTest {
                 throw new IllegalStateException("boom");
             }
         };
-        NearCacheSessionStore n = NearCacheSessionStore.builder(throwing).build();
+        CountingMetrics metrics = new CountingMetrics();
+        NearCacheSessionStore n = NearCacheSessionStore.builder(throwing).metrics(metrics).build();
         SessionRecord r = TestRecords.builder().createdAt(java.time.Instant.now()).build();
         assertTrue(n.put(r).toCompletableFuture().isCompletedExceptionally());
-        assertTrue(n.take(r.key()).toCompletableFuture().isCompletedExceptionally());
         assertTrue(n.remove(r.key()).toCompletableFuture().isCompletedExceptionally());
-        assertTrue(n.get(new SessionKey("x", SessionId.random()))
-                .toCompletableFuture().isCompletedExceptionally());
+        assertEquals(Optional.empty(), now(n.take(r.key())));
+        assertEquals(Optional.empty(), now(n.get(new SessionKey("x", TlsProtocol.TLS_1_2, SessionId.random()))));
+        assertEquals(1, metrics.count("storeError:put"));
+        assertEquals(1, metrics.count("storeError:remove"));
+        assertEquals(2, metrics.count("droppedWrite"));
+        assertEquals(1, metrics.count("storeError:take"));
+        assertEquals(1, metrics.count("storeError:get"));
+        assertEquals(2, metrics.count("miss"));
+    }
+
+    @Test
+    void aRemoteThatRefusesWithoutTryingIsAMissOrADroppedWriteButNoError() {
+        // What the Redis store does while its circuit breaker is open.
+        CountingMetrics metrics = new CountingMetrics();
+        SessionStore refusing = new DelegatingGet(backing,
+                () -> CompletableFuture.failedFuture(new RejectedExecutionException("circuit open (test)"))) {
+            @Override
+            public CompletionStage<Void> put(SessionRecord record) {
+                return CompletableFuture.failedFuture(new RejectedExecutionException("circuit open (test)"));
+            }
+        };
+        NearCacheSessionStore n = NearCacheSessionStore.builder(refusing).metrics(metrics).build();
+        SessionRecord r = TestRecords.builder().createdAt(java.time.Instant.now()).build();
+        assertTrue(n.put(r).toCompletableFuture().isCompletedExceptionally(), "not stored: the caller must know");
+        assertEquals(Optional.empty(), now(n.get(record(Duration.ofHours(1)).key())));
+        assertEquals(1, metrics.count("droppedWrite"));
+        assertEquals(1, metrics.count("miss"));
+        assertEquals(0, metrics.count("storeError:put") + metrics.count("storeError:get"));
+    }
+
+    @Test
+    void aValueTheRemoteCannotOpenIsACountedMiss() {
+        CountingMetrics metrics = new CountingMetrics();
+        NearCacheSessionStore n = NearCacheSessionStore.builder(new DelegatingGet(backing,
+                () -> CompletableFuture.failedFuture(new InvalidRecordException("tampered (test)"))))
+                .metrics(metrics).build();
+        assertEquals(Optional.empty(), now(n.get(record(Duration.ofHours(1)).key())));
+        assertEquals(1, metrics.count("rejected:tampered"));
+        assertEquals(1, metrics.count("miss"));
+        assertEquals(0, metrics.count("storeError:get"));
+    }
+
+    @Test
+    void aLookupTheRemoteHasNotAnsweredByTheDeadlineIsAMissAndTheRemoteSeesTheTimeout() throws Exception {
+        CountingMetrics metrics = new CountingMetrics();
+        DelegatingGet hanging = new DelegatingGet(backing, CompletableFuture::new);
+        NearCacheSessionStore n = NearCacheSessionStore.builder(hanging).metrics(metrics)
+                .lookupDeadline(Duration.ofMillis(50)).build();
+        long t0 = System.nanoTime();
+        assertEquals(Optional.empty(), n.get(record(Duration.ofHours(1)).key()).toCompletableFuture()
+                .get(5, TimeUnit.SECONDS));
+        assertTrue(System.nanoTime() - t0 >= Duration.ofMillis(50).toNanos(), "not before the deadline");
+        CompletableFuture<Optional<SessionRecord>> handedOut = hanging.handedOut().getFirst();
+        assertThrows(ExecutionException.class, handedOut::get);
+        assertInstanceOf(TimeoutException.class, handedOut.handle((v, e) -> e).join(), "the remote can count it");
+        assertEquals(1, metrics.count("storeError:get"));
+        assertEquals(1, metrics.count("miss"));
+    }
+
+    @Test
+    void cancellingALookupCancelsTheRemotesStage() {
+        DelegatingGet hanging = new DelegatingGet(backing, CompletableFuture::new);
+        NearCacheSessionStore n = NearCacheSessionStore.builder(hanging).lookupDeadline(Duration.ofSeconds(30)).build();
+        CompletableFuture<Optional<SessionRecord>> lookup = n.get(record(Duration.ofHours(1)).key())
+                .toCompletableFuture();
+        assertTrue(lookup.cancel(false));
+        assertTrue(hanging.handedOut().getFirst().isCancelled(), "told the remote: it sends nothing it has not sent");
+    }
+
+    @Test
+    void aMissIsAskedOnceMoreOnlyWhenTheRetryIsOn() {
+        SessionKey unknown = record(Duration.ofHours(1)).key();
+        assertEquals(Optional.empty(), now(near.get(unknown)));
+        assertEquals(1, remote.gets(), "off by default: one remote command per miss");
+
+        CountingMetrics metrics = new CountingMetrics();
+        CountingSessionStore counting = new CountingSessionStore(backing);
+        NearCacheSessionStore retrying = NearCacheSessionStore.builder(counting).metrics(metrics)
+                .missRetryDelay(Duration.ofMillis(1)).build();
+        assertEquals(Optional.empty(), retrying.get(unknown).toCompletableFuture().join());
+        assertEquals(2, counting.gets());
+        assertEquals(1, metrics.count("lookupRetried:missing"));
+        assertEquals(1, metrics.count("miss"));
+    }
+
+    @Test
+    void aSessionStoredBetweenTheTwoAsksIsFoundByTheRetry() {
+        CountingMetrics metrics = new CountingMetrics();
+        SessionRecord r = record(Duration.ofHours(1));
+        // The first answer is nil and the write lands right after it: the race between two servers.
+        DelegatingGet racing = new DelegatingGet(backing, CompletableFuture::new) {
+            @Override
+            public CompletionStage<Optional<SessionRecord>> take(SessionKey key) {
+                CompletionStage<Optional<SessionRecord>> answer = backing.take(key);
+                backing.put(r);
+                return answer;
+            }
+        };
+        NearCacheSessionStore n = NearCacheSessionStore.builder(racing).metrics(metrics).clock(time.clock())
+                .missRetryDelay(Duration.ofMillis(1)).build();
+        assertEquals(Optional.of(r), n.take(r.key()).toCompletableFuture().join());
+        assertEquals(1, metrics.count("lookupRetried:found"));
+        assertEquals(1, metrics.count("storeHit"));
+    }
+
+    @Test
+    void noRetryIsSentAfterTheLookupWasCancelled() throws Exception {
+        CountingSessionStore counting = new CountingSessionStore(backing);
+        NearCacheSessionStore n = NearCacheSessionStore.builder(counting).missRetryDelay(Duration.ofMillis(200)).build();
+        CompletableFuture<Optional<SessionRecord>> lookup = n.get(record(Duration.ofHours(1)).key())
+                .toCompletableFuture();
+        assertEquals(1, counting.gets(), "the first ask was sent, its nil answer schedules the retry");
+        assertTrue(lookup.cancel(false)); // the client left while the retry waits
+        Thread.sleep(400);
+        assertEquals(1, counting.gets(), "no retry after cancellation");
+    }
+
+    @Test
+    void ofManyConcurrentTakesOnSeveralWarmNearCachesExactlyOneWins() throws Exception {
+        // Several near-caches over one remote, each holding a local copy: like the nodes of a fleet.
+        List<NearCacheSessionStore> nodes = new ArrayList<>();
+        for (int i = 0; i < 4; i++) {
+            nodes.add(nearOver(backing));
+        }
+        ExecutorService pool = Executors.newFixedThreadPool(16);
+        try {
+            for (int round = 0; round < 50; round++) {
+                SessionRecord r = record(Duration.ofHours(1));
+                now(nodes.get(0).put(r));
+                for (NearCacheSessionStore node : nodes) {
+                    assertEquals(Optional.of(r), now(node.get(r.key())), "warm everywhere");
+                }
+                List<NearCacheSessionStore> takers = new ArrayList<>();
+                for (int t = 0; t < 16; t++) {
+                    takers.add(nodes.get(t % nodes.size()));
+                }
+                assertEquals(1, SessionStoreContract.takeWinners(pool, takers, r.key()), "round " + round);
+            }
+        } finally {
+            pool.shutdownNow();
+        }
     }
 
     @Test
@@ -215,8 +362,8 @@ class NearCacheSessionStoreTest {
 
     private static SessionKey keyInAnotherStripe(SessionKey key) {
         while (true) {
-            SessionKey k = new SessionKey(key.namespace(), SessionId.random());
-            if (NearCacheSessionStore.stripe(k) != NearCacheSessionStore.stripe(key)) {
+            SessionKey k = new SessionKey(key.namespace(), key.protocol(), SessionId.random());
+            if (NearTier.stripe(k) != NearTier.stripe(key)) {
                 return k;
             }
         }
@@ -328,14 +475,24 @@ class NearCacheSessionStoreTest {
         assertEquals(1, remote.closes());
     }
 
-    /** Answers get() with a given stage; everything else goes to the delegate. */
-    static final class DelegatingGet implements SessionStore {
+    /** Answers get() with a given stage (or a fresh one per call); everything else goes to the delegate. */
+    static class DelegatingGet implements SessionStore {
         private final SessionStore delegate;
-        private final CompletionStage<Optional<SessionRecord>> answer;
+        private final Supplier<CompletableFuture<Optional<SessionRecord>>> answers;
+        private final List<CompletableFuture<Optional<SessionRecord>>> handedOut = new CopyOnWriteArrayList<>();
 
-        DelegatingGet(SessionStore delegate, CompletionStage<Optional<SessionRecord>> answer) {
+        DelegatingGet(SessionStore delegate, CompletableFuture<Optional<SessionRecord>> answer) {
+            this(delegate, () -> answer);
+        }
+
+        DelegatingGet(SessionStore delegate, Supplier<CompletableFuture<Optional<SessionRecord>>> answers) {
             this.delegate = delegate;
-            this.answer = answer;
+            this.answers = answers;
+        }
+
+        /** The stages get() returned, in order. */
+        List<CompletableFuture<Optional<SessionRecord>>> handedOut() {
+            return handedOut;
         }
 
         @Override
@@ -345,7 +502,9 @@ class NearCacheSessionStoreTest {
 
         @Override
         public CompletionStage<Optional<SessionRecord>> get(SessionKey key) {
-            return answer;
+            CompletableFuture<Optional<SessionRecord>> f = answers.get();
+            handedOut.add(f);
+            return f;
         }
 
         @Override

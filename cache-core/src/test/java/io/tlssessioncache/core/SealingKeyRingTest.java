@@ -10,6 +10,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.util.Arrays;
 import java.util.Base64;
 import java.util.LinkedHashMap;
@@ -25,7 +26,7 @@ class SealingKeyRingTest {
     static final String B64_1 = Base64.getEncoder().encodeToString(KEY_1);
     static final String B64_2 = Base64.getEncoder().encodeToString(KEY_2);
 
-    final SessionKey key = new SessionKey("ns", SessionId.random());
+    final SessionKey key = new SessionKey("ns", TlsProtocol.TLS_1_3, SessionId.random());
     final byte[] plaintext = TestRecords.bytes(150, 7);
 
     @Test
@@ -106,17 +107,20 @@ class SealingKeyRingTest {
     }
 
     @Test
-    void blobsAreBoundToNamespaceAndId() {
+    void blobsAreBoundToNamespaceProtocolAndId() {
         SealingKeyRing ring = SealingKeyRing.generate();
         byte[] sealed = ring.seal(key, plaintext);
         assertThrows(InvalidRecordException.class,
-                () -> ring.open(new SessionKey("other", key.id()), sealed));
+                () -> ring.open(new SessionKey("other", key.protocol(), key.id()), sealed));
         assertThrows(InvalidRecordException.class,
-                () -> ring.open(new SessionKey(key.namespace(), SessionId.random()), sealed));
+                () -> ring.open(new SessionKey(key.namespace(), key.protocol(), SessionId.random()), sealed));
+        assertThrows(InvalidRecordException.class,
+                () -> ring.open(new SessionKey(key.namespace(), TlsProtocol.TLS_1_2, key.id()), sealed),
+                "a TLS 1.3 blob copied under the TLS 1.2 key of the same id does not open");
         // "n"+"s..." vs "ns"+"...": the length prefix keeps namespace and id apart.
         byte[] id = key.id().toBytes();
         assertThrows(InvalidRecordException.class,
-                () -> ring.open(new SessionKey("n", key.id()), sealed));
+                () -> ring.open(new SessionKey("n", key.protocol(), key.id()), sealed));
         assertNotEquals(0, id.length);
     }
 
@@ -124,7 +128,7 @@ class SealingKeyRingTest {
     void unknownFormatVersionIsRejected() {
         SealingKeyRing ring = SealingKeyRing.generate();
         byte[] sealed = ring.seal(key, plaintext);
-        sealed[0] = 2;
+        sealed[0] = 1; // the version before the protocol was bound: not opened
         InvalidRecordException e = assertThrows(InvalidRecordException.class, () -> ring.open(key, sealed));
         assertTrue(e.getMessage().contains("version"), e.getMessage());
     }
@@ -161,7 +165,7 @@ class SealingKeyRingTest {
                 fs.add(pool.submit(() -> {
                     Random random = new Random(seed);
                     for (int i = 0; i < 2_000; i++) {
-                        SessionKey k = new SessionKey("ns" + seed, SessionId.random());
+                        SessionKey k = new SessionKey("ns" + seed, TlsProtocol.TLS_1_3, SessionId.random());
                         byte[] p = new byte[random.nextInt(300)];
                         random.nextBytes(p);
                         assertArrayEquals(p, ring.open(k, ring.seal(k, p)));
@@ -217,12 +221,41 @@ class SealingKeyRingTest {
 
     @Test
     void fromFile(@TempDir Path dir) throws Exception {
-        Path f = dir.resolve("keys");
-        Files.writeString(f, "# test ring\n1:" + B64_1 + "\n");
+        Path f = ownerOnly(dir.resolve("keys"), "# test ring\n1:" + B64_1 + "\n");
         SealingKeyRing ring = SealingKeyRing.fromFile(f);
         byte[] sealed = SealingKeyRing.parse("1:" + B64_1).seal(key, plaintext);
         assertArrayEquals(plaintext, ring.open(key, sealed));
         assertThrows(UncheckedIOException.class, () -> SealingKeyRing.fromFile(dir.resolve("missing")));
+    }
+
+    static Path ownerOnly(Path file, String text) throws Exception {
+        Files.writeString(file, text);
+        return Files.setPosixFilePermissions(file, PosixFilePermissions.fromString("rw-------"));
+    }
+
+    @Test
+    void aFileItsGroupOrOthersCanAccessIsRefusedWithTheModeAndTheFix(@TempDir Path dir) throws Exception {
+        Path f = ownerOnly(dir.resolve("keys"), "1:" + B64_1 + "\n");
+        for (String mode : List.of("rw-r--r--", "rw-r-----", "rw----r--", "rw--w----", "rw------x", "r--r--r--")) {
+            Files.setPosixFilePermissions(f, PosixFilePermissions.fromString(mode));
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> SealingKeyRing.fromFile(f),
+                    mode);
+            assertTrue(e.getMessage().contains("chmod 600 " + f), e.getMessage());
+            assertTrue(e.getMessage().contains(mode), e.getMessage());
+            assertFalse(e.getMessage().contains(B64_1.substring(0, 8)), "no key material: " + e.getMessage());
+        }
+        Files.setPosixFilePermissions(f, PosixFilePermissions.fromString("rw-r--r--"));
+        assertTrue(assertThrows(IllegalArgumentException.class, () -> SealingKeyRing.fromFile(f)).getMessage()
+                .contains("mode 0644"));
+        for (String mode : List.of("rw-------", "r--------")) {
+            Files.setPosixFilePermissions(f, PosixFilePermissions.fromString(mode));
+            assertEquals(List.of(1), SealingKeyRing.fromFile(f).keyIds(), mode);
+        }
+        // A symbolic link is judged by the file it points to (as Kubernetes mounts secrets).
+        Path link = Files.createSymbolicLink(dir.resolve("link"), f);
+        assertEquals(List.of(1), SealingKeyRing.fromFile(link).keyIds());
+        Files.setPosixFilePermissions(f, PosixFilePermissions.fromString("rw-r--r--"));
+        assertThrows(IllegalArgumentException.class, () -> SealingKeyRing.fromFile(link));
     }
 
     @Test

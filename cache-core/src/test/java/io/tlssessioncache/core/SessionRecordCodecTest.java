@@ -1,5 +1,6 @@
 package io.tlssessioncache.core;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -21,49 +22,71 @@ class SessionRecordCodecTest {
         byte[] client = TestRecords.bytes(32, 9);
         return List.of(
                 TestRecords.sample(),
-                TestRecords.builder().protocol(TlsProtocol.TLS_1_2).cipherSuite("ECDHE-RSA-AES128-GCM-SHA256")
-                        .serverName(null).applicationProtocol(null).build(),
+                TestRecords.builder().protocol(TlsProtocol.TLS_1_2).serverName(null).build(),
                 TestRecords.builder().clientIdentity(client).stateLength(1500).build(),
-                TestRecords.builder().stateLength(0).serverName("").applicationProtocol("").build(),
+                TestRecords.builder().stateLength(0).serverName("").build(),
                 TestRecords.builder().namespace("ñ".repeat(64)).serverName("bücher.example")
                         .stateLength(SessionRecordCodec.MAX_STATE_LENGTH).build(),
                 TestRecords.builder().createdAt(Instant.ofEpochMilli(-5)).lifetime(Duration.ofMillis(1)).build());
     }
 
+    private static SessionRecord roundTrip(SessionRecord r) {
+        return SessionRecordCodec.decode(r.key(), SessionRecordCodec.encode(r));
+    }
+
     @Test
     void roundTrips() {
         for (SessionRecord r : samples()) {
-            assertEquals(r, SessionRecordCodec.decode(SessionRecordCodec.encode(r)));
+            assertEquals(r, roundTrip(r));
         }
     }
 
     @Test
     void knownLayout() {
-        SessionRecord r = TestRecords.builder().namespace("ns").serverName(null).applicationProtocol(null)
-                .cipherSuite("C").state(new byte[] {7}).build();
+        SessionRecord r = TestRecords.builder().serverName("a.b").state(new byte[] {7}).build();
         byte[] b = SessionRecordCodec.encode(r);
         ByteBuffer in = ByteBuffer.wrap(b);
-        assertEquals(1, in.get());
         assertEquals(2, in.get());
-        in.position(in.position() + 2 + 32);
-        assertEquals(0x0304, in.getShort());
-        assertEquals(1, in.get());
-        assertEquals('C', in.get());
-        assertEquals(0, in.get()); // no sni
-        assertEquals(0, in.get()); // no alpn
-        assertEquals(0, in.get()); // no client identity
+        assertEquals(1, in.get()); // flags: server name, no client identity
+        assertEquals(3, in.get());
+        assertEquals('a', in.get());
+        in.position(in.position() + 2);
         assertEquals(r.createdAt().toEpochMilli(), in.getLong());
         assertEquals(r.expiresAt().toEpochMilli(), in.getLong());
-        assertEquals(1, in.getInt());
         assertEquals(7, in.get());
         assertFalse(in.hasRemaining());
+
+        byte[] client = TestRecords.bytes(32, 3);
+        byte[] both = SessionRecordCodec.encode(TestRecords.builder().serverName(null).clientIdentity(client)
+                .stateLength(0).build());
+        assertEquals(1 + 1 + 32 + 8 + 8, both.length);
+        assertEquals(2, both[1]); // flags: client identity only
+        assertArrayEquals(client, Arrays.copyOfRange(both, 2, 34));
+    }
+
+    @Test
+    void aTypicalSessionIs18BytesPlusItsServerNameAndState() {
+        // What Redis memory per session depends on (docs/deployment.md, "Sizing").
+        SessionRecord r = TestRecords.builder().serverName("localhost").stateLength(160).build();
+        assertEquals(2 + 1 + 9 + 16 + 160, SessionRecordCodec.encode(r).length);
+    }
+
+    @Test
+    void theKeyIsNotInTheValue() {
+        SessionRecord r = TestRecords.sample();
+        byte[] b = SessionRecordCodec.encode(r);
+        byte[] id = r.id().toBytes();
+        for (int i = 0; i + 8 <= b.length; i++) {
+            assertFalse(Arrays.equals(Arrays.copyOfRange(id, 0, 8), Arrays.copyOfRange(b, i, i + 8)), "id at " + i);
+        }
+        SessionKey other = new SessionKey("elsewhere", TlsProtocol.TLS_1_2, SessionId.random());
+        assertEquals(other, SessionRecordCodec.decode(other, b).key(), "the record takes the key it is read under");
     }
 
     @Test
     void instantsAreKeptToTheMillisecond() {
         Instant t = Instant.parse("2026-01-01T00:00:00.123456789Z");
-        SessionRecord r = TestRecords.builder().createdAt(t).build();
-        SessionRecord back = SessionRecordCodec.decode(SessionRecordCodec.encode(r));
+        SessionRecord back = roundTrip(TestRecords.builder().createdAt(t).build());
         assertEquals(Instant.parse("2026-01-01T00:00:00.123Z"), back.createdAt());
     }
 
@@ -72,55 +95,45 @@ class SessionRecordCodecTest {
         assertThrows(IllegalArgumentException.class, () -> SessionRecordCodec.encode(
                 TestRecords.builder().stateLength(SessionRecordCodec.MAX_STATE_LENGTH + 1).build()));
         assertThrows(IllegalArgumentException.class, () -> SessionRecordCodec.encode(
-                TestRecords.builder().cipherSuite("x".repeat(256)).build()));
-        assertThrows(IllegalArgumentException.class, () -> SessionRecordCodec.encode(
-                TestRecords.builder().serverName("x".repeat(1025)).build()));
-        assertThrows(IllegalArgumentException.class, () -> SessionRecordCodec.encode(
-                TestRecords.builder().applicationProtocol("x".repeat(256)).build()));
+                TestRecords.builder().serverName("x".repeat(256)).build()));
         assertThrows(IllegalArgumentException.class, () -> SessionRecordCodec.encode(
                 TestRecords.builder().serverName("\uD800").build()));
     }
 
     @Test
     void specificDefectsAreInvalidRecords() {
-        byte[] good = SessionRecordCodec.encode(TestRecords.sample());
+        SessionRecord r = TestRecords.sample(); // "example.test", no client identity, 150 bytes of state
+        byte[] good = SessionRecordCodec.encode(r);
         assertInvalid(null, "null");
         assertInvalid(new byte[0], "truncated");
         byte[] v = good.clone();
-        v[0] = 2;
-        assertInvalid(v, "version 2");
-        assertInvalid(Arrays.copyOf(good, good.length + 1), "trailing");
-        assertInvalid(Arrays.copyOf(good, good.length - 1), "truncated");
-        byte[] ns = good.clone();
-        ns[1] = 0;
-        assertInvalid(ns, "namespace length");
-        // the protocol code follows version, namespace length, namespace and id
-        int protocolAt = 2 + TestRecords.NAMESPACE.length() + 32;
-        byte[] p = good.clone();
-        p[protocolAt + 1] = 0x05;
-        assertInvalid(p, "protocol");
+        v[0] = 1;
+        assertInvalid(v, "version 1 (the format before the key left the value)");
+        byte[] f = good.clone();
+        f[1] = 4;
+        assertInvalid(f, "unknown flag");
+        byte[] sni = good.clone();
+        sni[2] = (byte) 200;
+        assertInvalid(sni, "server name longer than what is left");
+        assertInvalid(Arrays.copyOf(good, 2 + 1 + 12 + 15), "truncated times");
         // expiresAt before createdAt
-        SessionRecord r = TestRecords.sample();
+        int timesAt = 2 + 1 + "example.test".length();
         byte[] e = good.clone();
-        ByteBuffer.wrap(e).putLong(good.length - 4 - 150 - 8, r.createdAt().toEpochMilli());
+        ByteBuffer.wrap(e).putLong(timesAt + 8, r.createdAt().toEpochMilli());
         assertInvalid(e, "expiresAt");
-        // state length set huge, and just over the limit
-        byte[] s = good.clone();
-        ByteBuffer.wrap(s).putInt(good.length - 4 - 150, -1);
-        assertInvalid(s, "state length");
-        ByteBuffer.wrap(s).putInt(good.length - 4 - 150, SessionRecordCodec.MAX_STATE_LENGTH + 1);
-        assertInvalid(s, "state length");
+        // a state over the limit
+        byte[] big = Arrays.copyOf(good, timesAt + 16 + SessionRecordCodec.MAX_STATE_LENGTH + 1);
+        assertInvalid(big, "state length");
     }
 
     @Test
     void theLargestRecordFitsTheDeclaredMaximum() {
         byte[] client = TestRecords.bytes(32, 1);
-        SessionRecord biggest = TestRecords.builder().namespace("ñ".repeat(64)).cipherSuite("c".repeat(255))
-                .serverName("s".repeat(1024)).applicationProtocol("a".repeat(255)).clientIdentity(client)
-                .stateLength(SessionRecordCodec.MAX_STATE_LENGTH).build();
+        SessionRecord biggest = TestRecords.builder().namespace("ñ".repeat(64)).serverName("s".repeat(255))
+                .clientIdentity(client).stateLength(SessionRecordCodec.MAX_STATE_LENGTH).build();
         byte[] b = SessionRecordCodec.encode(biggest);
-        assertTrue(b.length <= SessionRecordCodec.MAX_ENCODED_LENGTH);
-        assertEquals(biggest, SessionRecordCodec.decode(b));
+        assertEquals(SessionRecordCodec.MAX_ENCODED_LENGTH, b.length);
+        assertEquals(biggest, SessionRecordCodec.decode(biggest.key(), b));
         assertInvalid(new byte[SessionRecordCodec.MAX_ENCODED_LENGTH + 1], "too long");
         SealedRecordCodec sealed = new SealedRecordCodec(SealingKeyRing.generate());
         byte[] blob = sealed.encode(biggest);
@@ -134,7 +147,7 @@ class SessionRecordCodecTest {
     void invalidUtf8IsRejected() {
         byte[] good = SessionRecordCodec.encode(TestRecords.sample());
         byte[] bad = good.clone();
-        bad[2] = (byte) 0xC0; // an overlong, never valid lead byte in the namespace
+        bad[3] = (byte) 0xC0; // an overlong, never valid lead byte in the server name
         assertInvalid(bad, "UTF-8");
     }
 
@@ -144,8 +157,10 @@ class SessionRecordCodecTest {
         byte[] good = SessionRecordCodec.encode(r);
         for (int cut = 0; cut < good.length; cut++) {
             try {
-                SessionRecordCodec.decode(Arrays.copyOf(good, cut));
-                fail("decoded a truncated record");
+                SessionRecordCodec.decode(r.key(), Arrays.copyOf(good, cut));
+                if (cut < good.length - r.state().length) {
+                    fail("decoded a record truncated before its state");
+                }
             } catch (InvalidRecordException e) {
                 assertFalse(e.getMessage().toLowerCase().contains("deadbeef"), e.getMessage());
                 assertFalse(e.getMessage().contains(r.id().toHex().substring(0, 16)), e.getMessage());
@@ -159,8 +174,9 @@ class SessionRecordCodecTest {
         for (int i = 0; i < 20_000; i++) {
             byte[] b = new byte[random.nextInt(300)];
             random.nextBytes(b);
-            if (b.length > 0 && random.nextBoolean()) {
-                b[0] = 1; // get past the version check more often
+            if (b.length > 1 && random.nextBoolean()) {
+                b[0] = 2; // get past the version check more often
+                b[1] &= 3;
             }
             decodeOrInvalid(b);
         }
@@ -202,7 +218,7 @@ class SessionRecordCodecTest {
     /** Decodes, accepting a record or InvalidRecordException; anything else fails the test. */
     static boolean decodeOrInvalid(byte[] b) {
         try {
-            SessionRecord r = SessionRecordCodec.decode(b);
+            SessionRecord r = SessionRecordCodec.decode(TestRecords.sample().key(), b);
             // Whatever decodes must re-encode to the same bytes (the format is canonical).
             assertTrue(Arrays.equals(b, SessionRecordCodec.encode(r)), "non-canonical encoding accepted");
             return true;
@@ -215,7 +231,7 @@ class SessionRecordCodecTest {
 
     private static void assertInvalid(byte[] b, String what) {
         try {
-            SessionRecordCodec.decode(b);
+            SessionRecordCodec.decode(TestRecords.sample().key(), b);
             fail("accepted bad input: " + what);
         } catch (InvalidRecordException expected) {
             assertTrue(expected.getMessage() != null && !expected.getMessage().isEmpty());

@@ -38,9 +38,7 @@ public final class TestRecords {
         private String namespace = NAMESPACE;
         private SessionId id = SessionId.random();
         private TlsProtocol protocol = TlsProtocol.TLS_1_3;
-        private String cipherSuite = "TLS_AES_128_GCM_SHA256";
         private String serverName = "example.test";
-        private String applicationProtocol = "h2";
         private byte[] clientIdentity;
         private Instant createdAt = FakeTime.DEFAULT_START;
         private Duration lifetime = Duration.ofHours(1);
@@ -58,6 +56,7 @@ public final class TestRecords {
 
         public Builder key(SessionKey k) {
             namespace = k.namespace();
+            protocol = k.protocol();
             id = k.id();
             return this;
         }
@@ -67,18 +66,8 @@ public final class TestRecords {
             return this;
         }
 
-        public Builder cipherSuite(String v) {
-            cipherSuite = v;
-            return this;
-        }
-
         public Builder serverName(String v) {
             serverName = v;
-            return this;
-        }
-
-        public Builder applicationProtocol(String v) {
-            applicationProtocol = v;
             return this;
         }
 
@@ -108,8 +97,8 @@ public final class TestRecords {
         }
 
         public SessionRecord build() {
-            return new SessionRecord(new SessionKey(namespace, id), protocol, cipherSuite, serverName,
-                    applicationProtocol, clientIdentity, createdAt, createdAt.plus(lifetime), state);
+            return new SessionRecord(new SessionKey(namespace, protocol, id), serverName, clientIdentity, createdAt,
+                    createdAt.plus(lifetime), state);
         }
     }
 }

@@ -26,9 +26,8 @@ class WithoutMicrometerTest {
             NearCacheSessionStore near = NearCacheSessionStore.builder(memory).revocations(marks).build();
             // Millisecond precision: what the codec keeps.
             Instant now = Instant.ofEpochMilli(System.currentTimeMillis());
-            SessionRecord r = new SessionRecord(new SessionKey("ns", SessionId.random()), TlsProtocol.TLS_1_3,
-                    "TLS_AES_128_GCM_SHA256", "a.test", null, null, now, now.plus(Duration.ofHours(1)),
-                    new byte[150]);
+            SessionRecord r = new SessionRecord(new SessionKey("ns", TlsProtocol.TLS_1_3, SessionId.random()),
+                    "a.test", null, now, now.plus(Duration.ofHours(1)), new byte[150]);
             near.put(r).toCompletableFuture().join();
             if (!near.get(r.key()).toCompletableFuture().join().equals(java.util.Optional.of(r))) {
                 throw new AssertionError("near-cache lost the record");

@@ -23,7 +23,7 @@ import java.util.Optional;
  *                             order, at most {@link ClientHelloParser#MAX_PSK_IDENTITIES}; identities
  *                             of other lengths are not ours and are left out
  */
-public record ClientHelloInfo(
+record ClientHelloInfo(
         int legacyVersion,
         Optional<SessionId> legacySessionId,
         Optional<String> serverName,

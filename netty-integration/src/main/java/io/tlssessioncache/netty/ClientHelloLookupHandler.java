@@ -12,11 +12,7 @@ import io.netty.util.concurrent.Future;
 import io.netty.util.concurrent.Promise;
 import io.netty.util.concurrent.ScheduledFuture;
 import io.tlssessioncache.core.SessionCacheMetrics;
-import io.tlssessioncache.core.SessionId;
-import io.tlssessioncache.core.SessionKey;
 import io.tlssessioncache.core.SessionRecord;
-import io.tlssessioncache.core.SessionStore;
-import io.tlssessioncache.core.TlsProtocol;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -24,9 +20,9 @@ import java.io.IOException;
 import java.time.Duration;
 import java.util.List;
 import java.util.Objects;
-import java.util.Optional;
-import java.util.concurrent.CompletionStage;
 import java.util.concurrent.TimeUnit;
+
+import javax.net.ssl.SSLException;
 
 /**
  * The first handler of a TLS server channel: waits for the ClientHello, looks the offered session up
@@ -39,7 +35,7 @@ import java.util.concurrent.TimeUnit;
  * reusable). Anything else is a full handshake with no lookup.
  *
  * <p>A lookup never fails a connection: a store error, an answer later than the context's
- * {@link ResumingSslContext#lookupDeadline()}, or a record that does not fit is a full handshake.
+ * lookup deadline ({@link ResumingSslContextBuilder#lookupDeadline}), or a record that does not fit is a full handshake.
  * Only the connection itself can fail it: a malformed ClientHello (see {@link ClientHelloParser}),
  * a first record that is no ClientHello, an oversized ClientHello, no context for its server name,
  * or no ClientHello within the hello timeout close that connection, with one debug log line.
@@ -60,6 +56,7 @@ public final class ClientHelloLookupHandler extends SslClientHelloHandler<Client
     private final SessionCacheMetrics metrics;
     private final long helloTimeoutNanos;
     private ScheduledFuture<?> helloTimer;
+    private SessionLookup pending; // this connection's lookup, cancelled if the client leaves first
     private boolean closing;
 
     /** Every connection uses {@code context}. */
@@ -163,6 +160,15 @@ public final class ClientHelloLookupHandler extends SslClientHelloHandler<Client
         super.handlerRemoved0(ctx);
     }
 
+    @Override
+    public void channelInactive(ChannelHandlerContext ctx) throws Exception {
+        SessionLookup l = pending;
+        if (l != null) {
+            l.cancel(); // the client left while we looked: the store need not answer (nor send, if it has not yet)
+        }
+        super.channelInactive(ctx);
+    }
+
     // ---- lookup ----
 
     @Override
@@ -184,7 +190,7 @@ public final class ClientHelloLookupHandler extends SslClientHelloHandler<Client
             // SslClientHelloHandler found a first record that is not a ClientHello (another content
             // type, another handshake message, an SSLv2-style hello or plain text). A server's first
             // message from a client must be a ClientHello, so the handshake could only fail.
-            return ctx.executor().newSucceededFuture(Resolution.closed(Outcome.MALFORMED, "the first record is not a ClientHello"));
+            return ctx.executor().newSucceededFuture(Resolution.malformed("the first record is not a ClientHello"));
         }
         ClientHelloInfo hello;
         try {
@@ -192,7 +198,7 @@ public final class ClientHelloLookupHandler extends SslClientHelloHandler<Client
             // completes; the parse copies all it keeps
             hello = ClientHelloParser.parse(clientHello);
         } catch (MalformedClientHelloException e) {
-            return ctx.executor().newSucceededFuture(Resolution.closed(Outcome.MALFORMED, e.getMessage()));
+            return ctx.executor().newSucceededFuture(Resolution.malformed(e.getMessage()));
         }
         Promise<Resolution> result = ctx.executor().newPromise();
         if (fixed != null) {
@@ -211,8 +217,7 @@ public final class ClientHelloLookupHandler extends SslClientHelloHandler<Client
             if (f.isSuccess() && f.getNow() != null) {
                 lookupSession(ctx, f.getNow(), hello, result);
             } else {
-                result.trySuccess(Resolution.closed(Outcome.NO_CONTEXT,
-                        "no context for server name " + (name == null ? "(none)" : name)));
+                result.trySuccess(Resolution.closed("no context for server name " + (name == null ? "(none)" : name)));
             }
         });
         return result;
@@ -221,79 +226,22 @@ public final class ClientHelloLookupHandler extends SslClientHelloHandler<Client
     private void lookupSession(ChannelHandlerContext ctx, ResumingSslContext context, ClientHelloInfo hello,
                                Promise<Resolution> result) {
         String serverName = hello.serverName().orElse(null);
-        Optional<SessionId> ticket = hello.firstPskIdentity();
-        boolean take;
-        SessionKey key;
-        if (ticket.isPresent() && hello.offersTls13() && hello.offersPskModes() && tls13Enabled(context)) {
-            // TLS 1.3: take only the first 32-byte identity. OpenSSL resumes the first identity it
-            // can, and a take deletes: taking the others too would burn tickets the client may still
-            // use on another connection, for nothing. (Clients offer one ticket in practice.)
-            take = true;
-            key = new SessionKey(context.namespace(), ticket.get());
-        } else if (hello.legacySessionId().isPresent() && hello.offersTls12()
-                && !(hello.offersTls13() && tls13Enabled(context))) {
-            // TLS 1.2: only if TLS 1.2 will be negotiated. A TLS 1.3 client's legacy session id is
-            // (almost always) a random middlebox-compatibility value, and reading it would cost a
-            // store round trip per new connection for a certain miss.
-            take = false;
-            key = new SessionKey(context.namespace(), hello.legacySessionId().get());
-        } else {
-            result.trySuccess(new Resolution(context, null, serverName, Outcome.NO_LOOKUP, null));
+        if (!ctx.channel().isActive()) {
+            // gone while an asynchronous mapping chose the context: no store command for nobody
+            result.trySuccess(Resolution.closed("the client left before the lookup"));
             return;
         }
-
-        SessionStore store = context.sessionStore();
-        CompletionStage<Optional<SessionRecord>> stage;
-        try {
-            stage = Objects.requireNonNull(take ? store.take(key) : store.get(key), "the store returned no stage");
-        } catch (Throwable t) {
-            metrics.storeError(take ? "take" : "get");
-            log.debug("{}: session store failed to start a {}, full handshake: {}", ctx.channel(), take ? "take" : "get",
-                    t.toString());
-            result.trySuccess(new Resolution(context, null, serverName, Outcome.STORE_ERROR, null));
-            return;
-        }
-        TlsProtocol expected = take ? TlsProtocol.TLS_1_3 : TlsProtocol.TLS_1_2;
-        // The stage may complete on any thread (a Redis I/O thread, a cache executor): Netty
-        // promises are thread-safe, and completing one from outside its event loop runs the
-        // listeners (SslClientHelloHandler's, hence onLookupComplete) on the event loop.
-        stage.whenComplete((found, failure) -> {
-            Resolution r;
-            if (failure != null) {
-                // stores count their own failures; this only decides: full handshake
-                r = new Resolution(context, null, serverName, Outcome.STORE_ERROR, null);
-            } else if (found == null || found.isEmpty()) {
-                r = new Resolution(context, null, serverName, Outcome.MISS, null);
-            } else if (!found.get().key().equals(key) || found.get().protocol() != expected) {
-                // a store answering for another key or protocol is a bug or tampering: never resume
-                metrics.rejected("wrong-key");
-                r = new Resolution(context, null, serverName, Outcome.MISS, null);
-            } else {
-                r = new Resolution(context, found.get(), serverName, Outcome.HIT, null);
-            }
-            if (!result.trySuccess(r) && r.record() != null && take) {
-                // The deadline won: the handshake already went ahead without this ticket, which the
-                // take has now consumed. Lost, deliberately: putting it back would reopen the replay
-                // window single use closes, and the client only pays one full handshake (and gets a
-                // fresh ticket from it).
-                log.debug("{}: ticket arrived after the lookup deadline and is discarded", ctx.channel());
-            }
-        });
+        SessionLookup lookup = SessionLookup.start(context, hello, metrics); // the same decision the engine makes itself
+        pending = lookup;
+        // The answer may complete on any thread (a Redis I/O thread): Netty promises are thread-safe,
+        // and SslClientHelloHandler's listener (hence onLookupComplete) runs on the event loop.
+        lookup.answer().whenComplete((record, never) ->
+                result.trySuccess(new Resolution(context, lookup, record, serverName, null)));
         if (!result.isDone()) {
-            long deadline = context.lookupDeadline().toNanos();
-            ScheduledFuture<?> timer = ctx.executor().schedule(() -> {
-                if (result.trySuccess(new Resolution(context, null, serverName, Outcome.DEADLINE, null))) {
-                    metrics.storeError("lookup-deadline");
-                    log.debug("{}: session lookup exceeded {} ms, full handshake", ctx.channel(),
-                            TimeUnit.NANOSECONDS.toMillis(deadline));
-                }
-            }, deadline, TimeUnit.NANOSECONDS);
+            ScheduledFuture<?> timer = ctx.executor().schedule(lookup::expire, lookup.remainingNanos(),
+                    TimeUnit.NANOSECONDS);
             result.addListener(f -> timer.cancel(false));
         }
-    }
-
-    private static boolean tls13Enabled(ResumingSslContext context) {
-        return context.protocols().contains("TLSv1.3");
     }
 
     // ---- hand-over ----
@@ -302,9 +250,10 @@ public final class ClientHelloLookupHandler extends SslClientHelloHandler<Client
     protected void onLookupComplete(ChannelHandlerContext ctx, Future<Resolution> future) {
         Resolution r = future.isSuccess() && future.getNow() != null
                 ? future.getNow()
-                : Resolution.closed(Outcome.NO_CONTEXT, "lookup failed");
+                : Resolution.closed("lookup failed");
+        pending = null;
         if (r.context() == null) {
-            if (r.outcome() == Outcome.MALFORMED) {
+            if (r.malformed()) {
                 metrics.rejected("malformed-hello");
             }
             closing = true;
@@ -321,13 +270,11 @@ public final class ClientHelloLookupHandler extends SslClientHelloHandler<Client
         SslHandler sslHandler = null;
         try {
             sslHandler = r.context().newHandler(ctx.alloc());
-            if (r.record() != null) {
-                ((OpenSslServerEngine) sslHandler.engine()).offerSession(r.record());
-            }
+            ((OpenSslServerEngine) sslHandler.engine()).resolved(r.lookup().certificate(), r.record());
             // SslClientHelloHandler forwards the buffered ClientHello to the SslHandler on removal
             ctx.pipeline().replace(this, SslHandler.class.getName(), sslHandler);
             sslHandler = null;
-        } catch (RuntimeException e) {
+        } catch (RuntimeException | SSLException e) {
             // A server-side fault (e.g. a closed context refusing new engines), not the client's.
             // SslClientHelloHandler would pass it to the next handler and leave the channel open:
             // close it here instead, and say so loudly enough to be seen.
@@ -364,23 +311,30 @@ public final class ClientHelloLookupHandler extends SslClientHelloHandler<Client
         }
     }
 
-    /** What {@link #lookup} decided for a connection. */
-    enum Outcome { NO_LOOKUP, HIT, MISS, STORE_ERROR, DEADLINE, MALFORMED, NO_CONTEXT }
-
     /**
-     * The lookup's answer: the context to hand over to (none: close the connection) and the record
-     * to resume (none: full handshake). {@code detail} is a reason for the log, never input bytes.
+     * What {@link #lookup} decided for a connection: the context to hand over to (none: close the
+     * connection), its lookup, and the record to resume (none: full handshake). {@code detail} is a
+     * reason for the log, never input bytes.
      */
-    record Resolution(ResumingSslContext context, SessionRecord record, String serverName, Outcome outcome,
-                      String detail) {
-        static Resolution closed(Outcome outcome, String detail) {
-            return new Resolution(null, null, null, outcome, detail);
+    record Resolution(ResumingSslContext context, SessionLookup lookup, SessionRecord record, String serverName,
+                      String detail, boolean malformed) {
+        Resolution(ResumingSslContext context, SessionLookup lookup, SessionRecord record, String serverName,
+                   String detail) {
+            this(context, lookup, record, serverName, detail, false);
+        }
+
+        static Resolution closed(String detail) {
+            return new Resolution(null, null, null, null, detail, false);
+        }
+
+        static Resolution malformed(String detail) {
+            return new Resolution(null, null, null, null, detail, true);
         }
 
         /** Never shows the record's state (SessionRecord.toString leaves it out anyway). */
         @Override
         public String toString() {
-            return "Resolution[" + outcome + (record == null ? "" : ", " + record.key().id()) + "]";
+            return "Resolution[" + (lookup == null ? detail : lookup.toString()) + "]";
         }
     }
 }

@@ -26,11 +26,11 @@ import java.util.Optional;
  * are bounded by the input length (a ClientHello is at most 2^24 bytes, Netty's default limit 64 KiB).
  * Pure and thread-safe.
  */
-public final class ClientHelloParser {
+final class ClientHelloParser {
     /** How many 32-byte PSK identities are kept; more are checked for form and dropped. */
-    public static final int MAX_PSK_IDENTITIES = 8;
+    static final int MAX_PSK_IDENTITIES = 8;
     /** Longest SNI host name accepted (RFC 1035 names are shorter still). */
-    public static final int MAX_HOST_NAME_LENGTH = 255;
+    static final int MAX_HOST_NAME_LENGTH = 255;
 
     static final int EXT_SERVER_NAME = 0;
     static final int EXT_ALPN = 16;
@@ -45,7 +45,7 @@ public final class ClientHelloParser {
     }
 
     /** Parses the readable bytes of {@code body}; {@link MalformedClientHelloException} if malformed. */
-    public static ClientHelloInfo parse(ByteBuf body) {
+    static ClientHelloInfo parse(ByteBuf body) {
         return parse(new Reader(body, body.readerIndex(), body.writerIndex()));
     }
 

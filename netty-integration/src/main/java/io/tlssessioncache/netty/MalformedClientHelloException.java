@@ -9,7 +9,7 @@ import io.netty.handler.codec.DecoderException;
  * not filled in: a flood of garbage connections must cost as little as possible, and the throw site
  * is always {@link ClientHelloParser}.
  */
-public final class MalformedClientHelloException extends DecoderException {
+final class MalformedClientHelloException extends DecoderException {
     private static final long serialVersionUID = 1L;
 
     public MalformedClientHelloException(String message) {

@@ -1,118 +1,180 @@
 package io.tlssessioncache.netty;
 
-import io.tlssessioncache.core.SessionId;
-import io.tlssessioncache.core.SessionKey;
+import io.netty.util.IllegalReferenceCountException;
+import io.netty.util.ReferenceCounted;
+import io.netty.util.Timeout;
 import io.tlssessioncache.core.SessionRecord;
-import io.tlssessioncache.core.TlsProtocol;
-import io.tlssessioncache.netty.openssl.NativeSsl;
-import io.tlssessioncache.netty.openssl.NewSession;
-import io.tlssessioncache.netty.openssl.SslCallbacks;
+import io.tlssessioncache.netty.internal.NativeSsl;
 
 import java.nio.ByteBuffer;
 import java.nio.ReadOnlyBufferException;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
-import java.time.Instant;
-import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
-import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.function.BiFunction;
 
 import javax.net.ssl.SSLEngine;
 import javax.net.ssl.SSLEngineResult;
 import javax.net.ssl.SSLEngineResult.HandshakeStatus;
 import javax.net.ssl.SSLEngineResult.Status;
 import javax.net.ssl.SSLException;
+import javax.net.ssl.SSLHandshakeException;
 import javax.net.ssl.SSLSession;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * A server {@link SSLEngine} over OpenSSL 3 with memory BIOs, made by {@link ResumingSslContext}
- * and driven by Netty's {@code SslHandler}.
+ * A server {@link SSLEngine} over OpenSSL 3 with memory BIOs, made by {@link ResumingSslContext} and
+ * driven by Netty's {@code SslHandler} (ours or anyone's).
  *
- * <p><b>Resumption.</b> Every session OpenSSL makes resumable (each TLS 1.3 ticket, each TLS 1.2
- * session id) is serialized and {@code put} into the context's store, without waiting. OpenSSL's
- * lookup callback never touches the store: it sees only the records the ClientHello hook
- * {@link #offerSession offered} to this connection, so the event loop never blocks.
+ * <p><b>Resumption, inside the engine.</b> The first {@link #unwrap} collects the ClientHello
+ * (feeding its records to OpenSSL without running the handshake yet), starts the connection's
+ * {@link SessionLookup} and, unless the store answered at once (embedded store, near-cache hit),
+ * returns {@link HandshakeStatus#NEED_TASK}: the {@link #getDelegatedTask() delegated task} waits for
+ * the answer, bounded by the lookup deadline, and hands it to OpenSSL's session callback
+ * ({@link SessionStoreCallbacks}). {@code SslHandler} runs that task on its executor and resumes on
+ * the event loop. A task run on the very thread that drives the engine (an inline executor, the
+ * event loop) never waits: an answer already there is used, one still in flight becomes a full
+ * handshake, counted as {@code notAwaited("lookup")}. A lookup already made by
+ * {@link ClientHelloLookupHandler} is {@linkplain #resolved handed over} instead.
+ *
+ * <p><b>New sessions.</b> Every session OpenSSL makes resumable is written to the store. What the
+ * handshake would send next (TLS 1.3: the NewSessionTicket; TLS 1.2: the server's final flight,
+ * which carries no id but ends the handshake) is held back, again through a delegated task, until
+ * the store acknowledged the write or the deadline passed: a client can never present an id that
+ * is not in the store yet, so no lookup needs a retry.
  *
  * <p><b>Native memory.</b> The engine owns one {@code SSL} (with its BIOs and a 16 KiB scratch
- * buffer); it is freed as soon as both directions are closed ({@code SslHandler} closes both when
- * the channel goes inactive), after a fatal error, or by a {@link java.lang.ref.Cleaner} if the
- * engine is dropped. Unsent bytes (close_notify, an alert) are copied to the heap first, so
- * {@link #wrap} can still deliver them. All methods are {@code synchronized}: an engine is used by
- * one event loop, the lock only rules out use-after-free from a stray thread.
+ * buffer), freed exactly once, as soon as any of these happens: both directions are closed
+ * ({@code SslHandler} closes both when the channel goes inactive), a fatal error, the last
+ * {@link #release()} (Netty's {@code SslHandler} releases {@link ReferenceCounted} engines when it is
+ * removed), the handshake timeout (an engine abandoned mid-handshake, e.g. under an ALPN wrapper,
+ * which is not reference counted), or a {@link java.lang.ref.Cleaner} if the engine is dropped.
+ * Unsent bytes (close_notify, an alert) are copied to the heap first, so {@link #wrap} can still
+ * deliver them. All methods are {@code synchronized}: the event loop and a delegated task's thread
+ * both touch the state, and the lock rules out use-after-free; no lock is held while waiting.
  */
-public final class OpenSslServerEngine extends SSLEngine {
-    private static final Logger LOG = LoggerFactory.getLogger(OpenSslServerEngine.class);
+final class OpenSslServerEngine extends ContextConfiguredEngine implements ReferenceCounted {
+    private static final Logger log = LoggerFactory.getLogger(OpenSslServerEngine.class);
 
-    /** Upper bound of what one record adds to its plaintext (header, IV/nonce, MAC/tag, padding). */
-    private static final int MAX_RECORD_OVERHEAD = 325;
-    private static final int RECORD_HEADER = 5;
-    private static final int MAX_RECORD = RECORD_HEADER + NativeSsl.MAX_PLAINTEXT + 2048;
-    private static final int INCOMPLETE = -1;
-    private static final int NOT_TLS = -2;
 
     private enum Hs { NOT_STARTED, HANDSHAKING, FINISHED_PENDING, DONE }
 
     private final ResumingSslContext context;
     private final OpenSslSession session;
+    private final SessionStoreCallbacks callbacks;
+    private final Timeout handshakeTimer;
     private NativeSsl ssl; // null once freed
     private Hs hs = Hs.NOT_STARTED;
+    private ClientHelloReassembler hello = new ClientHelloReassembler(); // null once the lookup is decided
+    private boolean helloUnprocessed; // ClientHello bytes fed to OpenSSL, no handshake run on them yet
+    private SessionLookup lookup;     // the connection's lookup, while it may still be cancelled
+    private StoreWaitTask task;       // non-null: NEED_TASK
+    private boolean taskHandedOut;
+    private Thread driver;            // the thread that asked for the task: running it there must not wait
     private boolean inboundClosed;
     private boolean outboundClosed;
-    private boolean failed;
+    private boolean timedOut;
+    private int refCnt = 1;
     private byte[] leftover = new byte[0]; // output still to send after the SSL was freed
     private int leftoverPos;
-    private List<SessionRecord> offered;
     private volatile boolean reused;
-    private volatile String serverName;
-    private volatile String applicationProtocol; // null until the handshake finished
+    private volatile String applicationProtocol; // null until the handshake finished; "" for none
 
     OpenSslServerEngine(ResumingSslContext context, String peerHost, int peerPort) throws SSLException {
-        super(peerHost, peerPort);
+        super(context, peerHost, peerPort);
         this.context = context;
-        this.session = new OpenSslSession(context, peerHost, peerPort);
-        this.ssl = context.nativeContext().newSsl(new Callbacks());
+        ServerCertificate certificate = context.defaultCertificate();
+        this.session = new OpenSslSession(context, this, certificate, peerHost, peerPort);
+        this.callbacks = new SessionStoreCallbacks(context, this, certificate);
+        this.ssl = certificate.nativeContext().newSsl(callbacks);
+        this.handshakeTimer = context.scheduleHandshakeTimeout(this);
     }
 
-    // ------------------------------------------------------------------ resumption API
+    // ------------------------------------------------------------------ resumption
 
     /**
-     * Called by the ClientHello hook before the handshake: a record found in the store for this
-     * connection. OpenSSL's lookup may resume only from offered records whose namespace is this
-     * context's and whose id is the one the client presents. Records offered after the handshake
-     * started to be processed are ignored.
+     * {@link ClientHelloLookupHandler} already made this connection's lookup: use its certificate and
+     * record (may be null), and make none of our own. Ignored once the ClientHello was processed.
      */
-    public synchronized void offerSession(SessionRecord record) {
-        if (record == null || hs == Hs.DONE || hs == Hs.FINISHED_PENDING || ssl == null) {
+    synchronized void resolved(ServerCertificate certificate, SessionRecord record) throws SSLException {
+        if (hello == null || ssl == null) {
             return;
         }
-        if (!context.namespace().equals(record.namespace())) {
-            return; // made under another configuration: never resumable here
-        }
-        if (offered == null) {
-            offered = new ArrayList<>(2);
-        }
-        if (offered.size() < 8) { // a ClientHello offers few identities; bound it anyway
-            offered.add(record);
-        }
+        hello = null;
+        useCertificate(certificate);
+        callbacks.offer(record);
     }
 
     /** After the handshake: whether OpenSSL resumed a session ({@code SSL_session_reused}). */
-    public boolean isSessionReused() {
+    boolean isSessionReused() {
         return reused;
     }
 
-    /** The SNI host name the client sent, or null. */
-    public String serverName() {
-        return serverName;
+    /** The context that made this engine. */
+    ResumingSslContext context() {
+        return context;
     }
 
-    /** The context that made this engine. */
-    public ResumingSslContext context() {
-        return context;
+    private void useCertificate(ServerCertificate certificate) throws SSLException {
+        if (certificate != callbacks.certificate()) {
+            ssl.useContext(certificate.nativeContext());
+            callbacks.useCertificate(certificate);
+            session.useCertificate(certificate);
+        }
+    }
+
+    /** The ClientHello is complete: decide and start the lookup; returns whether a task must wait for it. */
+    private boolean startLookup(ClientHelloReassembler reassembled) throws SSLException {
+        ClientHelloInfo info;
+        try {
+            info = ClientHelloParser.parse(reassembled.body());
+        } catch (MalformedClientHelloException e) {
+            // No lookup, and OpenSSL, the judge of what it accepts, answers the hello itself.
+            context.metrics().rejected("malformed-hello");
+            log.debug("unparsable ClientHello ({}), full handshake without lookup", e.getMessage());
+            return false;
+        }
+        SessionLookup l = SessionLookup.start(context, info, context.metrics());
+        useCertificate(l.certificate());
+        if (l.answer().isDone()) {
+            callbacks.offer(l.answer().join());
+            return false;
+        }
+        lookup = l;
+        task = StoreWaitTask.lookup(this, l);
+        return true;
+    }
+
+    /** Whether the calling thread is the one that drives the engine (a task run there must not wait). */
+    synchronized boolean onDriverThread() {
+        return Thread.currentThread() == driver;
+    }
+
+    /** A lookup task's answer: hand the record to OpenSSL's session callback, and go on. */
+    synchronized void lookupAnswered(StoreWaitTask t, SessionRecord found) {
+        if (ssl != null) {
+            callbacks.offer(found);
+        }
+        taskDone(t);
+    }
+
+    /** A task finished waiting: the handshake goes on. */
+    synchronized void taskDone(StoreWaitTask t) {
+        if (task == t) {
+            task = null;
+            taskHandedOut = false;
+            lookup = null;
+        }
+    }
+
+    @Override
+    public synchronized Runnable getDelegatedTask() {
+        if (task == null || taskHandedOut) {
+            return null;
+        }
+        taskHandedOut = true;
+        return task;
     }
 
     // ------------------------------------------------------------------ SSLEngine: data
@@ -125,11 +187,15 @@ public final class OpenSslServerEngine extends SSLEngine {
             throw new ReadOnlyBufferException();
         }
         if (ssl == null) {
+            throwIfTimedOut();
             int n = drainLeftover(dst);
             if (n == 0 && leftoverRemaining() > 0) {
                 return new SSLEngineResult(Status.BUFFER_OVERFLOW, handshakeStatus(), 0, 0);
             }
             return new SSLEngineResult(Status.CLOSED, handshakeStatus(), 0, n);
+        }
+        if (task != null) {
+            return new SSLEngineResult(Status.OK, HandshakeStatus.NEED_TASK, 0, 0); // output held for the task
         }
         if (hs == Hs.NOT_STARTED) {
             hs = Hs.HANDSHAKING; // a server speaks second: nothing to send yet
@@ -164,7 +230,7 @@ public final class OpenSslServerEngine extends SSLEngine {
         int produced = 0;
         try {
             while (available > consumed) {
-                int room = dst.remaining() - MAX_RECORD_OVERHEAD;
+                int room = dst.remaining() - TlsRecords.MAX_RECORD_OVERHEAD;
                 int chunk = (int) Math.min(Math.min(available - consumed, NativeSsl.MAX_PLAINTEXT), room);
                 if (chunk <= 0) {
                     if (produced == 0) {
@@ -193,7 +259,11 @@ public final class OpenSslServerEngine extends SSLEngine {
             }
         }
         if (ssl == null || inboundClosed) {
+            throwIfTimedOut();
             return new SSLEngineResult(Status.CLOSED, handshakeStatus(), 0, 0);
+        }
+        if (task != null) {
+            return new SSLEngineResult(Status.OK, HandshakeStatus.NEED_TASK, 0, 0);
         }
         if (hs == Hs.NOT_STARTED) {
             hs = Hs.HANDSHAKING;
@@ -201,81 +271,135 @@ public final class OpenSslServerEngine extends SSLEngine {
         if (hs == Hs.FINISHED_PENDING) {
             return new SSLEngineResult(Status.OK, HandshakeStatus.NEED_WRAP, 0, 0);
         }
-        int consumed = 0;
         try {
             if (hs == Hs.HANDSHAKING) {
-                while (ssl.pendingOutput() == 0) {
-                    int rec = recordLength(src);
-                    if (rec == INCOMPLETE) {
-                        if (consumed == 0) {
-                            return new SSLEngineResult(Status.BUFFER_UNDERFLOW, HandshakeStatus.NEED_UNWRAP, 0, 0);
-                        }
-                        break;
-                    }
-                    if (rec == NOT_TLS) {
-                        rec = src.remaining(); // OpenSSL rejects it with a proper alert
-                    }
-                    ssl.feed(src, rec);
-                    consumed += rec;
-                    if (ssl.handshake() == NativeSsl.HANDSHAKE_DONE) {
-                        handshakeDone();
-                        if (ssl.pendingOutput() > 0) {
-                            hs = Hs.FINISHED_PENDING; // FINISHED is reported by the wrap that sends the last bytes
-                            return new SSLEngineResult(Status.OK, HandshakeStatus.NEED_WRAP, consumed, 0);
-                        }
-                        hs = Hs.DONE;
-                        return new SSLEngineResult(Status.OK, HandshakeStatus.FINISHED, consumed, 0);
-                    }
-                }
-                return new SSLEngineResult(Status.OK, handshakeStatus(), consumed, 0);
+                return unwrapHandshake(src);
             }
-
-            long capacity = remaining(dsts, offset, length);
-            int produced = 0;
-            boolean closed = false;
-            while (!closed) {
-                int rec = recordLength(src);
-                if (rec == INCOMPLETE) {
-                    if (consumed == 0 && produced == 0) {
-                        return new SSLEngineResult(Status.BUFFER_UNDERFLOW, handshakeStatus(), 0, 0);
-                    }
-                    break;
-                }
-                if (rec == NOT_TLS) {
-                    rec = src.remaining();
-                } else if (capacity - produced < Math.min(rec - RECORD_HEADER, NativeSsl.MAX_PLAINTEXT)) {
-                    // Plaintext never exceeds the record's payload: make sure it fits before feeding it.
-                    if (consumed == 0 && produced == 0) {
-                        return new SSLEngineResult(Status.BUFFER_OVERFLOW, handshakeStatus(), 0, 0);
-                    }
-                    break;
-                }
-                ssl.feed(src, rec);
-                consumed += rec;
-                while (true) {
-                    int n = ssl.read(dsts, offset, length, (int) Math.min(Integer.MAX_VALUE, capacity - produced));
-                    if (n > 0) {
-                        produced += n;
-                        if (ssl.pendingInput() == 0) {
-                            break; // the whole record fitted (checked above): nothing left to read
-                        }
-                        continue;
-                    }
-                    if (n == NativeSsl.READ_CLOSED) {
-                        closed = true;
-                        peerClosed();
-                    }
-                    break;
-                }
-                if (ssl == null || ssl.pendingOutput() > 0) {
-                    break; // something to send first (our close_notify, an alert, a KeyUpdate answer)
-                }
-            }
-            return new SSLEngineResult(closed ? Status.CLOSED : Status.OK, handshakeStatus(), consumed, produced);
+            return unwrapData(src, dsts, offset, length);
         } catch (SSLException e) {
             fail();
             throw e;
         }
+    }
+
+    private SSLEngineResult unwrapHandshake(ByteBuffer src) throws SSLException {
+        int consumed = 0;
+        // 1. The ClientHello: its records go to OpenSSL's input, its bytes to the reassembler; no
+        //    handshake runs until the lookup is decided.
+        while (hello != null) {
+            int rec = TlsRecords.length(src);
+            if (rec == TlsRecords.INCOMPLETE) {
+                return new SSLEngineResult(consumed == 0 ? Status.BUFFER_UNDERFLOW : Status.OK,
+                        HandshakeStatus.NEED_UNWRAP, consumed, 0);
+            }
+            ClientHelloReassembler.State state = rec == TlsRecords.NOT_TLS || src.get(src.position()) != TlsRecords.HANDSHAKE_RECORD
+                    ? ClientHelloReassembler.State.NOT_A_HELLO // OpenSSL answers it with an alert
+                    : hello.add(src, src.position() + TlsRecords.RECORD_HEADER, rec - TlsRecords.RECORD_HEADER);
+            if (state == ClientHelloReassembler.State.NOT_A_HELLO) {
+                hello = null;
+                break;
+            }
+            ssl.feed(src, rec);
+            consumed += rec;
+            helloUnprocessed = true;
+            if (state == ClientHelloReassembler.State.COMPLETE) {
+                ClientHelloReassembler complete = hello;
+                hello = null;
+                if (startLookup(complete)) {
+                    driver = Thread.currentThread();
+                    return new SSLEngineResult(Status.OK, HandshakeStatus.NEED_TASK, consumed, 0);
+                }
+            }
+        }
+        // 2. OpenSSL runs the handshake on what it has, then on each further record.
+        while (ssl.pendingOutput() == 0) {
+            if (!helloUnprocessed) {
+                int rec = TlsRecords.length(src);
+                if (rec == TlsRecords.INCOMPLETE) {
+                    if (consumed == 0) {
+                        return new SSLEngineResult(Status.BUFFER_UNDERFLOW, HandshakeStatus.NEED_UNWRAP, 0, 0);
+                    }
+                    break;
+                }
+                if (rec == TlsRecords.NOT_TLS) {
+                    rec = src.remaining(); // OpenSSL rejects it with a proper alert
+                }
+                ssl.feed(src, rec);
+                consumed += rec;
+            }
+            helloUnprocessed = false;
+            if (ssl.handshake() == NativeSsl.HANDSHAKE_DONE) {
+                return handshakeDone(consumed);
+            }
+        }
+        return new SSLEngineResult(Status.OK, handshakeStatus(), consumed, 0);
+    }
+
+    private SSLEngineResult handshakeDone(int consumed) {
+        NativeSsl.HandshakeInfo info = ssl.handshakeInfo();
+        session.handshakeFinished(info);
+        reused = info.reused();
+        applicationProtocol = info.applicationProtocol() == null ? "" : info.applicationProtocol();
+        callbacks.handshakeDone();
+        handshakeTimer.cancel();
+        List<CompletableFuture<Void>> puts = callbacks.unacknowledgedPuts();
+        if (ssl.pendingOutput() > 0) {
+            hs = Hs.FINISHED_PENDING; // FINISHED is reported by the wrap that sends the last bytes
+            if (!puts.isEmpty()) {
+                task = StoreWaitTask.puts(this, puts, context.lookupDeadline());
+                driver = Thread.currentThread();
+                return new SSLEngineResult(Status.OK, HandshakeStatus.NEED_TASK, consumed, 0);
+            }
+            return new SSLEngineResult(Status.OK, HandshakeStatus.NEED_WRAP, consumed, 0);
+        }
+        hs = Hs.DONE;
+        return new SSLEngineResult(Status.OK, HandshakeStatus.FINISHED, consumed, 0);
+    }
+
+    private SSLEngineResult unwrapData(ByteBuffer src, ByteBuffer[] dsts, int offset, int length) throws SSLException {
+        long capacity = remaining(dsts, offset, length);
+        int consumed = 0;
+        int produced = 0;
+        boolean closed = false;
+        while (!closed) {
+            int rec = TlsRecords.length(src);
+            if (rec == TlsRecords.INCOMPLETE) {
+                if (consumed == 0 && produced == 0) {
+                    return new SSLEngineResult(Status.BUFFER_UNDERFLOW, handshakeStatus(), 0, 0);
+                }
+                break;
+            }
+            if (rec == TlsRecords.NOT_TLS) {
+                rec = src.remaining();
+            } else if (capacity - produced < Math.min(rec - TlsRecords.RECORD_HEADER, NativeSsl.MAX_PLAINTEXT)) {
+                // Plaintext never exceeds the record's payload: make sure it fits before feeding it.
+                if (consumed == 0 && produced == 0) {
+                    return new SSLEngineResult(Status.BUFFER_OVERFLOW, handshakeStatus(), 0, 0);
+                }
+                break;
+            }
+            ssl.feed(src, rec);
+            consumed += rec;
+            while (true) {
+                int n = ssl.read(dsts, offset, length, (int) Math.min(Integer.MAX_VALUE, capacity - produced));
+                if (n > 0) {
+                    produced += n;
+                    if (ssl.pendingInput() == 0) {
+                        break; // the whole record fitted (checked above): nothing left to read
+                    }
+                    continue;
+                }
+                if (n == NativeSsl.READ_CLOSED) {
+                    closed = true;
+                    peerClosed();
+                }
+                break;
+            }
+            if (ssl == null || ssl.pendingOutput() > 0) {
+                break; // something to send first (our close_notify, an alert, a KeyUpdate answer)
+            }
+        }
+        return new SSLEngineResult(closed ? Status.CLOSED : Status.OK, handshakeStatus(), consumed, produced);
     }
 
     // ------------------------------------------------------------------ SSLEngine: life cycle
@@ -283,6 +407,7 @@ public final class OpenSslServerEngine extends SSLEngine {
     @Override
     public synchronized void beginHandshake() throws SSLException {
         if (ssl == null || outboundClosed || inboundClosed) {
+            throwIfTimedOut();
             throw new SSLException("engine closed");
         }
         if (hs == Hs.DONE || hs == Hs.FINISHED_PENDING) {
@@ -294,11 +419,6 @@ public final class OpenSslServerEngine extends SSLEngine {
     @Override
     public synchronized HandshakeStatus getHandshakeStatus() {
         return handshakeStatus();
-    }
-
-    @Override
-    public Runnable getDelegatedTask() {
-        return null; // callbacks run inline and never block
     }
 
     @Override
@@ -318,10 +438,14 @@ public final class OpenSslServerEngine extends SSLEngine {
     @Override
     public synchronized void closeOutbound() {
         if (outboundClosed) {
+            // A second close: Netty's SslHandler calls closeOutbound again when the channel goes
+            // inactive, but not closeInbound if it had closed the outbound side itself (a server-side
+            // close). Nothing more can be read then: free now rather than leave it to the Cleaner.
+            freeNative();
             return;
         }
         outboundClosed = true;
-        if (ssl != null && (hs == Hs.DONE || hs == Hs.FINISHED_PENDING)) {
+        if (ssl != null && task == null && (hs == Hs.DONE || hs == Hs.FINISHED_PENDING)) {
             ssl.shutdown(); // close_notify, sent by the next wrap
         }
         releaseIfClosed();
@@ -333,10 +457,30 @@ public final class OpenSslServerEngine extends SSLEngine {
     }
 
     /** Frees the native SSL now (also done automatically once both directions are closed). */
-    public synchronized void release() {
+    synchronized void freeNative() {
         inboundClosed = true;
         outboundClosed = true;
         releaseIfClosed();
+    }
+
+    /** The handshake timeout passed before the handshake finished: give up and free the native state. */
+    synchronized void handshakeTimedOut() {
+        if (ssl != null && hs != Hs.DONE) {
+            timedOut = true;
+            inboundClosed = true;
+            outboundClosed = true;
+            releaseIfClosed();
+            leftover = new byte[0]; // no alert: the peer, if any, gets the TCP close
+            leftoverPos = 0;
+        }
+    }
+
+    private void throwIfTimedOut() throws SSLHandshakeException {
+        if (timedOut) {
+            timedOut = false; // once: afterwards the engine reports CLOSED like any closed engine
+            throw new SSLHandshakeException("the TLS handshake did not finish within "
+                    + context.handshakeTimeout().toMillis() + " ms");
+        }
     }
 
     @Override
@@ -359,93 +503,71 @@ public final class OpenSslServerEngine extends SSLEngine {
         return applicationProtocol;
     }
 
-    // ------------------------------------------------------------------ SSLEngine: configuration (fixed by the context)
-
     @Override
-    public String[] getSupportedCipherSuites() {
-        return context.cipherSuites().toArray(new String[0]);
+    public synchronized void setHandshakeApplicationProtocolSelector(BiFunction<SSLEngine, List<String>, String> selector) {
+        callbacks.alpnSelector(selector);
     }
 
     @Override
-    public String[] getEnabledCipherSuites() {
-        return getSupportedCipherSuites();
+    public synchronized BiFunction<SSLEngine, List<String>, String> getHandshakeApplicationProtocolSelector() {
+        return callbacks.alpnSelector();
+    }
+
+    // ------------------------------------------------------------------ ReferenceCounted (Netty's SslHandler releases on removal)
+
+    @Override
+    public synchronized int refCnt() {
+        return refCnt;
     }
 
     @Override
-    public void setEnabledCipherSuites(String[] suites) {
-        if (!Set.of(suites).equals(Set.copyOf(context.cipherSuites()))) {
-            throw new UnsupportedOperationException("configure cipher suites on ResumingSslContextBuilder");
+    public synchronized ReferenceCounted retain() {
+        return retain(1);
+    }
+
+    @Override
+    public synchronized ReferenceCounted retain(int increment) {
+        if (refCnt <= 0) {
+            throw new IllegalReferenceCountException(refCnt, increment);
         }
+        refCnt += increment;
+        return this;
     }
 
     @Override
-    public String[] getSupportedProtocols() {
-        return context.protocols().toArray(new String[0]);
+    public ReferenceCounted touch() {
+        return this;
     }
 
     @Override
-    public String[] getEnabledProtocols() {
-        return getSupportedProtocols();
+    public ReferenceCounted touch(Object hint) {
+        return this;
     }
 
     @Override
-    public void setEnabledProtocols(String[] protocols) {
-        if (!Set.of(protocols).equals(Set.copyOf(context.protocols()))) {
-            throw new UnsupportedOperationException("configure protocols on ResumingSslContextBuilder");
+    public boolean release() {
+        return release(1);
+    }
+
+    @Override
+    public synchronized boolean release(int decrement) {
+        if (decrement <= 0 || refCnt < decrement) {
+            throw new IllegalReferenceCountException(refCnt, -decrement);
         }
-    }
-
-    @Override
-    public void setUseClientMode(boolean mode) {
-        if (mode) {
-            throw new IllegalArgumentException("this engine is server-only");
+        refCnt -= decrement;
+        if (refCnt == 0) {
+            freeNative();
+            return true;
         }
-    }
-
-    @Override
-    public boolean getUseClientMode() {
         return false;
-    }
-
-    @Override
-    public void setNeedClientAuth(boolean need) {
-        if (need != getNeedClientAuth()) {
-            throw new UnsupportedOperationException("configure client auth on ResumingSslContextBuilder");
-        }
-    }
-
-    @Override
-    public boolean getNeedClientAuth() {
-        return context.clientAuth() == io.netty.handler.ssl.ClientAuth.REQUIRE;
-    }
-
-    @Override
-    public void setWantClientAuth(boolean want) {
-        if (want != getWantClientAuth()) {
-            throw new UnsupportedOperationException("configure client auth on ResumingSslContextBuilder");
-        }
-    }
-
-    @Override
-    public boolean getWantClientAuth() {
-        return context.clientAuth() == io.netty.handler.ssl.ClientAuth.OPTIONAL;
-    }
-
-    @Override
-    public void setEnableSessionCreation(boolean flag) {
-        if (!flag) {
-            throw new UnsupportedOperationException("session creation is always on");
-        }
-    }
-
-    @Override
-    public boolean getEnableSessionCreation() {
-        return true;
     }
 
     // ------------------------------------------------------------------ internals
 
     private HandshakeStatus handshakeStatus() {
+        if (task != null && ssl != null) {
+            return HandshakeStatus.NEED_TASK;
+        }
         if (pendingOut() > 0) {
             return HandshakeStatus.NEED_WRAP;
         }
@@ -470,15 +592,6 @@ public final class OpenSslServerEngine extends SSLEngine {
         return n;
     }
 
-    private void handshakeDone() {
-        NativeSsl.HandshakeInfo info = ssl.handshakeInfo();
-        session.handshakeFinished(info);
-        reused = info.reused();
-        serverName = info.serverName();
-        applicationProtocol = info.applicationProtocol() == null ? "" : info.applicationProtocol();
-        offered = null; // the offered records are needed only by the lookup inside the handshake
-    }
-
     /** The peer sent close_notify: answer with ours, and both directions are done. */
     private void peerClosed() {
         inboundClosed = true;
@@ -491,7 +604,6 @@ public final class OpenSslServerEngine extends SSLEngine {
 
     /** A fatal error: OpenSSL queued an alert; nothing else will be read or written. */
     private void fail() {
-        failed = true;
         inboundClosed = true;
         outboundClosed = true;
         releaseIfClosed();
@@ -504,28 +616,15 @@ public final class OpenSslServerEngine extends SSLEngine {
             leftover = s.drainAll();
             leftoverPos = 0;
             s.free();
-            offered = null;
+            handshakeTimer.cancel();
+            hello = null;
+            task = null;
+            SessionLookup l = lookup;
+            lookup = null;
+            if (l != null) {
+                l.cancel(); // the connection is gone: the store need not answer (nor send, if it has not yet)
+            }
         }
-    }
-
-    /** Length of the TLS record at src's position, or INCOMPLETE / NOT_TLS. */
-    private static int recordLength(ByteBuffer src) {
-        int pos = src.position();
-        if (src.remaining() < RECORD_HEADER) {
-            return src.hasRemaining() && !plausibleType(src.get(pos)) ? NOT_TLS : INCOMPLETE;
-        }
-        if (!plausibleType(src.get(pos)) || src.get(pos + 1) != 3) {
-            return NOT_TLS;
-        }
-        int len = RECORD_HEADER + (((src.get(pos + 3) & 0xff) << 8) | (src.get(pos + 4) & 0xff));
-        if (len > MAX_RECORD) {
-            return NOT_TLS;
-        }
-        return src.remaining() < len ? INCOMPLETE : len;
-    }
-
-    private static boolean plausibleType(byte type) {
-        return type >= 20 && type <= 24;
     }
 
     private static long remaining(ByteBuffer[] bufs, int offset, int length) {
@@ -539,72 +638,6 @@ public final class OpenSslServerEngine extends SSLEngine {
     private static void checkArgs(ByteBuffer[] bufs, int offset, int length) {
         if (offset < 0 || length < 0 || offset > bufs.length - length) {
             throw new IndexOutOfBoundsException();
-        }
-    }
-
-    /** OpenSSL's questions, answered on the event loop inside SSL_do_handshake. */
-    private final class Callbacks implements SslCallbacks {
-        @Override
-        public byte[] lookupSession(byte[] id) {
-            List<SessionRecord> candidates = offered; // only ever touched on the engine's thread
-            if (candidates == null || id.length != SessionId.LENGTH) {
-                return null;
-            }
-            SessionId wanted = SessionId.of(id);
-            Instant now = context.clock().instant();
-            for (SessionRecord r : candidates) {
-                if (r.id().equals(wanted) && context.namespace().equals(r.namespace())) {
-                    if (!r.isLiveAt(now)) {
-                        context.metrics().rejected("expired");
-                        return null;
-                    }
-                    return r.state();
-                }
-            }
-            return null;
-        }
-
-        @Override
-        public void sessionUndecodable() {
-            context.metrics().rejected("malformed");
-        }
-
-        @Override
-        public void sessionCreated(NewSession s) {
-            byte[] state = s.state();
-            try {
-                if (s.id().length != SessionId.LENGTH || s.cipherSuite() == null) {
-                    return;
-                }
-                TlsProtocol protocol = TlsProtocol.ofCode(s.protocolVersion());
-                Instant created = Instant.ofEpochSecond(s.timeSeconds());
-                SessionRecord record = new SessionRecord(new SessionKey(context.namespace(), SessionId.of(s.id())),
-                        protocol, s.cipherSuite(), s.serverName(), s.applicationProtocol(),
-                        s.peerCertificate() == null ? null : sha256(s.peerCertificate()),
-                        created, created.plus(context.sessionLifetime()), state);
-                context.sessionStore().put(record).whenComplete((v, e) -> {
-                    if (e != null) {
-                        LOG.debug("storing a session failed: {}", e.getClass().getName());
-                    }
-                });
-            } catch (RuntimeException e) {
-                LOG.debug("storing a session failed: {}", e.getClass().getName());
-            } finally {
-                Arrays.fill(state, (byte) 0); // the record holds its own copy
-            }
-        }
-
-        @Override
-        public String selectApplicationProtocol(List<String> offeredProtocols) {
-            return context.selectApplicationProtocol(offeredProtocols);
-        }
-    }
-
-    private static byte[] sha256(byte[] der) {
-        try {
-            return MessageDigest.getInstance("SHA-256").digest(der);
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
         }
     }
 }

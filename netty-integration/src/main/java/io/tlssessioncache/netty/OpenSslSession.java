@@ -1,6 +1,6 @@
 package io.tlssessioncache.netty;
 
-import io.tlssessioncache.netty.openssl.NativeSsl;
+import io.tlssessioncache.netty.internal.NativeSsl;
 
 import java.io.ByteArrayInputStream;
 import java.security.Principal;
@@ -33,6 +33,8 @@ final class OpenSslSession extends ExtendedSSLSession {
     static final int APPLICATION_BUFFER_SIZE = NativeSsl.MAX_PLAINTEXT;
 
     private final ResumingSslContext context;
+    private final OpenSslServerEngine engine;
+    private volatile ServerCertificate certificate;
     private final String peerHost;
     private final int peerPort;
     private final long createdMillis = System.currentTimeMillis();
@@ -42,8 +44,11 @@ final class OpenSslSession extends ExtendedSSLSession {
     private volatile Certificate[] peerCertificates;
     private volatile boolean invalidated;
 
-    OpenSslSession(ResumingSslContext context, String peerHost, int peerPort) {
+    OpenSslSession(ResumingSslContext context, OpenSslServerEngine engine, ServerCertificate certificate,
+                   String peerHost, int peerPort) {
         this.context = context;
+        this.engine = engine;
+        this.certificate = certificate;
         this.peerHost = peerHost;
         this.peerPort = peerPort;
     }
@@ -62,6 +67,16 @@ final class OpenSslSession extends ExtendedSSLSession {
         }
         this.peerCertificates = certs.toArray(new Certificate[0]);
         this.info = info;
+    }
+
+    /** The certificate the ClientHello chose (by SNI). */
+    void useCertificate(ServerCertificate certificate) {
+        this.certificate = certificate;
+    }
+
+    /** The engine this session belongs to (also when the engine is wrapped, e.g. for ALPN). */
+    OpenSslServerEngine engine() {
+        return engine;
     }
 
     NativeSsl.HandshakeInfo info() {
@@ -140,7 +155,7 @@ final class OpenSslSession extends ExtendedSSLSession {
 
     @Override
     public Certificate[] getLocalCertificates() {
-        return context.localCertificates().toArray(new Certificate[0]);
+        return certificate.chain().toArray(new Certificate[0]);
     }
 
     @Override
@@ -150,7 +165,7 @@ final class OpenSslSession extends ExtendedSSLSession {
 
     @Override
     public Principal getLocalPrincipal() {
-        return context.localCertificates().getFirst().getSubjectX500Principal();
+        return certificate.chain().getFirst().getSubjectX500Principal();
     }
 
     @Override

@@ -4,96 +4,123 @@ import io.netty.buffer.ByteBufAllocator;
 import io.netty.handler.ssl.ApplicationProtocolConfig;
 import io.netty.handler.ssl.ApplicationProtocolNegotiator;
 import io.netty.handler.ssl.ClientAuth;
+import io.netty.handler.ssl.JdkAlpnApplicationProtocolNegotiator;
+import io.netty.handler.ssl.JdkApplicationProtocolNegotiator;
 import io.netty.handler.ssl.SslContext;
 import io.netty.handler.ssl.SslHandler;
+import io.netty.util.HashedWheelTimer;
+import io.netty.util.Mapping;
+import io.netty.util.Timeout;
+import io.netty.util.concurrent.DefaultThreadFactory;
+import io.netty.util.concurrent.ImmediateExecutor;
 import io.tlssessioncache.core.SessionCacheMetrics;
 import io.tlssessioncache.core.SessionStore;
-import io.tlssessioncache.netty.openssl.NativeSslContext;
 
-import java.security.cert.X509Certificate;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.Collections;
 import java.util.Enumeration;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.Executor;
+import java.util.concurrent.ThreadFactory;
+import java.util.concurrent.TimeUnit;
 
+import javax.net.ssl.SSLEngine;
 import javax.net.ssl.SSLException;
 import javax.net.ssl.SSLSession;
 import javax.net.ssl.SSLSessionContext;
 
 /**
- * A server {@link SslContext} backed by one OpenSSL 3 {@code SSL_CTX}, whose sessions are stored
- * in and resumed from a shared {@link SessionStore} (see {@link ResumingSslContextBuilder}).
+ * A server {@link SslContext} backed by OpenSSL 3, whose sessions are stored in and resumed from a
+ * shared {@link SessionStore} (see {@link ResumingSslContextBuilder}). It is a drop-in context: hand
+ * it to anything that takes an {@code SslContext} (Netty's {@code ch.pipeline().addLast(ctx.newHandler(alloc))},
+ * gRPC-Java, Reactor Netty, Vert.x) and its engines look sessions up themselves when the
+ * ClientHello arrives, without blocking the event loop.
  *
- * <p><b>Ownership.</b> This object owns its {@code SSL_CTX}: {@link #close()} frees it (once).
- * Connections still open keep OpenSSL's own reference and finish normally; no new engine can be
- * made after close. If {@code close()} is forgotten, a {@link java.lang.ref.Cleaner} frees the
- * {@code SSL_CTX} once this object is unreachable. The {@link SessionStore} is not owned: closing
- * the context does not close the store.
+ * <p><b>Executors.</b> The engine waits for the store in an {@code SSLEngine} delegated task. The
+ * handlers this context makes run those tasks on its own executor (a virtual thread per task,
+ * unless {@link ResumingSslContextBuilder#delegatedTaskExecutor} says otherwise) when the caller gives
+ * none or Netty's {@code ImmediateExecutor}, and on the caller's executor otherwise. A task that ends
+ * up on the event loop anyway (a plain {@code new SslHandler(ctx.newEngine(alloc))}, or the event
+ * loop given as executor) never waits: it resumes from answers already there (embedded store,
+ * near-cache hits), and counts the rest as {@code notAwaited}.
  *
- * <p>{@link #newHandler(ByteBufAllocator)} gives a standard Netty {@link SslHandler} (a subclass
- * that reports the ALPN protocol, so {@link io.netty.handler.ssl.ApplicationProtocolNegotiationHandler}
- * works) driving an {@link OpenSslServerEngine}.
+ * <p><b>Certificates.</b> One default certificate, and optionally more chosen by the client's SNI
+ * name ({@link ResumingSslContextBuilder#sniCertificate}); each has its own session namespace.
+ *
+ * <p><b>ALPN.</b> {@link #newHandler} gives Netty's {@code SslHandler} (a subclass that reports the
+ * negotiated protocol). {@link #newEngine} gives, when ALPN is configured, our engine wrapped by
+ * Netty's public JDK ALPN wrapper, so that a plain {@code SslHandler} built around it (as gRPC does)
+ * reports the protocol too.
+ *
+ * <p><b>Ownership.</b> This object owns its {@code SSL_CTX}s: {@link #close()} frees them (once).
+ * Connections still open keep OpenSSL's own references and finish normally; no new engine can be
+ * made after close. If {@code close()} is forgotten, a {@link java.lang.ref.Cleaner} frees them once
+ * this object is unreachable. The {@link SessionStore} is not owned.
  */
 public final class ResumingSslContext extends SslContext implements AutoCloseable {
-    private final NativeSslContext nativeContext;
+    /** One timer for every engine's handshake timeout: a 100 ms wheel on one daemon thread. */
+    private static final HashedWheelTimer HANDSHAKE_TIMER = new HashedWheelTimer(
+            new DefaultThreadFactory("tls-handshake-timeout", true), 100, TimeUnit.MILLISECONDS);
+    private static final ThreadFactory VIRTUAL = Thread.ofVirtual().name("tls-session-lookup-", 0).factory();
+    /** The default delegated-task executor: each wait for the store on its own virtual thread. */
+    static final Executor VIRTUAL_THREAD_PER_TASK = task -> VIRTUAL.newThread(task).start();
+
+    private final ServerCertificate defaultCertificate;
+    private final Mapping<String, ServerCertificate> certificatesByName; // null: the default only
+    private final List<ServerCertificate> certificates;
     private final SessionStore store;
     private final SessionCacheMetrics metrics;
-    private final String namespace;
     private final Duration sessionTimeout;
     private final Duration lookupDeadline;
+    private final Duration handshakeTimeout;
+    private final Executor delegatedTaskExecutor;
     private final Clock clock;
     private final ApplicationProtocolConfig alpn;
+    @SuppressWarnings("deprecation")
+    private final JdkApplicationProtocolNegotiator alpnWrapper; // null: no ALPN
     private final ClientAuth clientAuth;
-    private final List<X509Certificate> localCertificates;
     private final List<String> protocols;
     private final SSLSessionContext sessionContext = new MinimalSessionContext();
 
-    ResumingSslContext(NativeSslContext nativeContext, SessionStore store, SessionCacheMetrics metrics, String namespace, Duration sessionTimeout,
-                       Duration lookupDeadline, Clock clock, ApplicationProtocolConfig alpn, ClientAuth clientAuth,
-                       List<X509Certificate> localCertificates, List<String> protocols) {
-        this.nativeContext = nativeContext;
+    @SuppressWarnings("deprecation")
+    ResumingSslContext(ServerCertificate defaultCertificate, Mapping<String, ServerCertificate> certificatesByName,
+                       List<ServerCertificate> certificates, SessionStore store, SessionCacheMetrics metrics,
+                       Duration sessionTimeout, Duration lookupDeadline, Duration handshakeTimeout,
+                       Executor delegatedTaskExecutor, Clock clock, ApplicationProtocolConfig alpn,
+                       ClientAuth clientAuth, List<String> protocols) {
+        this.defaultCertificate = defaultCertificate;
+        this.certificatesByName = certificatesByName;
+        this.certificates = List.copyOf(certificates);
         this.store = store;
         this.metrics = metrics;
-        this.namespace = namespace;
         this.sessionTimeout = sessionTimeout;
         this.lookupDeadline = lookupDeadline;
+        this.handshakeTimeout = handshakeTimeout;
+        this.delegatedTaskExecutor = delegatedTaskExecutor;
         this.clock = clock;
         this.alpn = alpn;
         this.clientAuth = clientAuth;
-        this.localCertificates = List.copyOf(localCertificates);
-        this.protocols = protocols;
+        this.protocols = List.copyOf(protocols);
+        boolean alpnOn = alpn.protocol() != ApplicationProtocolConfig.Protocol.NONE;
+        // JDK semantics of the wrapper's selector: server preference, and per the failure behaviour
+        // either no ALPN (NO_ADVERTISE; CHOOSE_MY_LAST_PROTOCOL, as RFC 7301 forbids choosing a
+        // protocol the client did not offer) or a no_application_protocol alert (FATAL_ALERT).
+        this.alpnWrapper = alpnOn ? new JdkAlpnApplicationProtocolNegotiator(
+                alpn.selectorFailureBehavior() == ApplicationProtocolConfig.SelectorFailureBehavior.FATAL_ALERT,
+                alpn.supportedProtocols()) : null;
     }
 
-    /** Hex of the first 16 bytes of the derived session id context: the {@code SessionKey} namespace. */
-    public String namespace() {
-        return namespace;
-    }
-
-    public SessionStore sessionStore() {
-        return store;
-    }
-
-    /** Where engines report records they could not use. */
-    public SessionCacheMetrics metrics() {
-        return metrics;
-    }
-
-    public Duration lookupDeadline() {
-        return lookupDeadline;
-    }
-
-    public Duration sessionLifetime() {
-        return sessionTimeout;
-    }
-
-    public Clock clock() {
-        return clock;
-    }
-
-    public ClientAuth clientAuth() {
-        return clientAuth;
+    /**
+     * Whether the connection of {@code session} resumed a stored session; empty if the session is
+     * not one of this library's (or its handshake has not finished).
+     */
+    public static Optional<Boolean> resumed(SSLSession session) {
+        if (session instanceof OpenSslSession s && s.isValid()) {
+            return Optional.of(s.engine().isSessionReused());
+        }
+        return Optional.empty();
     }
 
     @Override
@@ -103,28 +130,43 @@ public final class ResumingSslContext extends SslContext implements AutoCloseabl
 
     @Override
     public List<String> cipherSuites() {
-        return nativeContext.cipherSuites();
-    }
-
-    /** The enabled protocols, "TLSv1.2" / "TLSv1.3". */
-    public List<String> protocols() {
-        return protocols;
+        return defaultCertificate.nativeContext().cipherSuites();
     }
 
     @Override
     @SuppressWarnings("deprecation")
     public ApplicationProtocolNegotiator applicationProtocolNegotiator() {
-        List<String> list = alpn.supportedProtocols();
-        return () -> list;
+        if (alpnWrapper != null) {
+            return alpnWrapper;
+        }
+        return List::of;
     }
 
+    /**
+     * An engine for a caller that builds its own {@code SslHandler}. With ALPN configured it is
+     * wrapped by Netty's JDK ALPN wrapper, which {@code SslHandler.applicationProtocol()} understands.
+     */
     @Override
-    public OpenSslServerEngine newEngine(ByteBufAllocator alloc) {
+    public SSLEngine newEngine(ByteBufAllocator alloc) {
         return newEngine(alloc, null, -1);
     }
 
     @Override
-    public OpenSslServerEngine newEngine(ByteBufAllocator alloc, String peerHost, int peerPort) {
+    @SuppressWarnings("deprecation")
+    public SSLEngine newEngine(ByteBufAllocator alloc, String peerHost, int peerPort) {
+        OpenSslServerEngine engine = newOpenSslEngine(peerHost, peerPort);
+        if (alpnWrapper == null) {
+            return engine;
+        }
+        try {
+            return alpnWrapper.wrapperFactory().wrapSslEngine(engine, alpnWrapper, true);
+        } catch (RuntimeException e) {
+            engine.release();
+            throw e;
+        }
+    }
+
+    OpenSslServerEngine newOpenSslEngine(String peerHost, int peerPort) {
         try {
             return new OpenSslServerEngine(this, peerHost, peerPort);
         } catch (SSLException e) {
@@ -134,23 +176,32 @@ public final class ResumingSslContext extends SslContext implements AutoCloseabl
 
     @Override
     protected SslHandler newHandler(ByteBufAllocator alloc, boolean startTls) {
-        return new ResumingSslHandler(newEngine(alloc), startTls);
+        return new ResumingSslHandler(newOpenSslEngine(null, -1), startTls, delegatedTaskExecutor);
     }
 
     @Override
     protected SslHandler newHandler(ByteBufAllocator alloc, boolean startTls, Executor executor) {
-        return new ResumingSslHandler(newEngine(alloc), startTls, executor);
+        return new ResumingSslHandler(newOpenSslEngine(null, -1), startTls, taskExecutor(executor));
     }
 
     @Override
     protected SslHandler newHandler(ByteBufAllocator alloc, String peerHost, int peerPort, boolean startTls) {
-        return new ResumingSslHandler(newEngine(alloc, peerHost, peerPort), startTls);
+        return new ResumingSslHandler(newOpenSslEngine(peerHost, peerPort), startTls, delegatedTaskExecutor);
     }
 
     @Override
     protected SslHandler newHandler(ByteBufAllocator alloc, String peerHost, int peerPort, boolean startTls,
                                     Executor executor) {
-        return new ResumingSslHandler(newEngine(alloc, peerHost, peerPort), startTls, executor);
+        return new ResumingSslHandler(newOpenSslEngine(peerHost, peerPort), startTls, taskExecutor(executor));
+    }
+
+    /**
+     * Netty's {@code ImmediateExecutor} runs tasks on the event loop, where ours could only give up
+     * on a lookup still in flight; our tasks only ever wait for the store, so they go to our executor
+     * instead. Any other executor is the caller's choice and is used as given.
+     */
+    private Executor taskExecutor(Executor given) {
+        return given == null || given == ImmediateExecutor.INSTANCE ? delegatedTaskExecutor : given;
     }
 
     @Override
@@ -158,22 +209,81 @@ public final class ResumingSslContext extends SslContext implements AutoCloseabl
         return sessionContext;
     }
 
-    /** Frees the {@code SSL_CTX} (idempotent). Open connections finish; new engines are refused. */
+    /** Frees the {@code SSL_CTX}s (idempotent). Open connections finish; new engines are refused. */
     @Override
     public void close() {
-        nativeContext.close();
+        for (ServerCertificate c : certificates) {
+            c.nativeContext().close();
+        }
     }
 
-    public boolean isClosed() {
-        return nativeContext.isClosed();
+    // ---- for the engine, the lookup and the handler (package-private: not API) ----
+
+    /** The certificate for a client's SNI name ({@code null}: none sent); the default when none matches. */
+    ServerCertificate certificateFor(String serverName) {
+        if (certificatesByName == null || serverName == null) {
+            return defaultCertificate;
+        }
+        ServerCertificate c = certificatesByName.map(serverName);
+        return c == null ? defaultCertificate : c;
     }
 
-    NativeSslContext nativeContext() {
-        return nativeContext;
+    ServerCertificate defaultCertificate() {
+        return defaultCertificate;
     }
 
-    List<X509Certificate> localCertificates() {
-        return localCertificates;
+    /** The default certificate's session namespace (hex of the first 16 bytes of its session id context). */
+    String namespace() {
+        return defaultCertificate.namespace();
+    }
+
+    SessionStore sessionStore() {
+        return store;
+    }
+
+    /** Where engines and lookups report what the stores cannot see. */
+    SessionCacheMetrics metrics() {
+        return metrics;
+    }
+
+    Duration lookupDeadline() {
+        return lookupDeadline;
+    }
+
+    Duration handshakeTimeout() {
+        return handshakeTimeout;
+    }
+
+    Duration sessionLifetime() {
+        return sessionTimeout;
+    }
+
+    Clock clock() {
+        return clock;
+    }
+
+    ClientAuth clientAuth() {
+        return clientAuth;
+    }
+
+    /** The enabled protocols, "TLSv1.2" / "TLSv1.3". */
+    List<String> protocols() {
+        return protocols;
+    }
+
+    /** Starts {@code engine}'s handshake timeout; cancel it once the handshake finished. */
+    Timeout scheduleHandshakeTimeout(OpenSslServerEngine engine) {
+        if (handshakeTimeout.isZero()) {
+            return NO_TIMEOUT;
+        }
+        // Weakly: a dropped engine is still collected, and its Cleaner frees it, before the timeout.
+        java.lang.ref.WeakReference<OpenSslServerEngine> ref = new java.lang.ref.WeakReference<>(engine);
+        return HANDSHAKE_TIMER.newTimeout(t -> {
+            OpenSslServerEngine e = ref.get();
+            if (e != null) {
+                e.handshakeTimedOut();
+            }
+        }, handshakeTimeout.toNanos(), TimeUnit.NANOSECONDS);
     }
 
     /** ALPN, server preference: our first protocol that the client offered; otherwise per the failure behaviour. */
@@ -189,6 +299,33 @@ public final class ResumingSslContext extends SslContext implements AutoCloseabl
             case FATAL_ALERT -> throw new IllegalStateException("no common application protocol");
         };
     }
+
+    private static final Timeout NO_TIMEOUT = new Timeout() {
+        @Override
+        public io.netty.util.Timer timer() {
+            return HANDSHAKE_TIMER;
+        }
+
+        @Override
+        public io.netty.util.TimerTask task() {
+            return t -> { };
+        }
+
+        @Override
+        public boolean isExpired() {
+            return false;
+        }
+
+        @Override
+        public boolean isCancelled() {
+            return true;
+        }
+
+        @Override
+        public boolean cancel() {
+            return false;
+        }
+    };
 
     /**
      * Sessions are not cached inside this context (they live in the {@link SessionStore}), so this

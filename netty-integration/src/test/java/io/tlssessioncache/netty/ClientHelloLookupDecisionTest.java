@@ -105,7 +105,7 @@ class ClientHelloLookupDecisionTest {
         byte[] id = filled(32, 1);
         EmbeddedChannel ch = offer(context, ClientHelloBytes.tls13().psk(id).body());
         assertEquals(1, store.takes.size());
-        assertEquals(new SessionKey(context.namespace(), SessionId.of(id)), store.takes.getFirst());
+        assertEquals(new SessionKey(context.namespace(), TlsProtocol.TLS_1_3, SessionId.of(id)), store.takes.getFirst());
         assertTrue(handedOver(), "handed over to the SslHandler");
         finish(ch);
 
@@ -159,10 +159,10 @@ class ClientHelloLookupDecisionTest {
     void aRecordForAnotherKeyOrProtocolIsNeverOffered() {
         Instant now = Instant.now();
         byte[] id = filled(32, 5);
-        SessionRecord otherKey = new SessionRecord(new SessionKey(context.namespace(), SessionId.of(filled(32, 6))),
-                TlsProtocol.TLS_1_3, "TLS_AES_128_GCM_SHA256", null, null, null, now, now.plusSeconds(60), new byte[] {1});
-        SessionRecord otherProtocol = new SessionRecord(new SessionKey(context.namespace(), SessionId.of(id)),
-                TlsProtocol.TLS_1_2, "TLS_AES_128_GCM_SHA256", null, null, null, now, now.plusSeconds(60), new byte[] {1});
+        SessionRecord otherKey = new SessionRecord(new SessionKey(context.namespace(), TlsProtocol.TLS_1_3,
+                SessionId.of(filled(32, 6))), null, null, now, now.plusSeconds(60), new byte[] {1});
+        SessionRecord otherProtocol = new SessionRecord(new SessionKey(context.namespace(), TlsProtocol.TLS_1_2,
+                SessionId.of(id)), null, null, now, now.plusSeconds(60), new byte[] {1});
         try {
             store.forced = otherKey;
             finish(offer(context, ClientHelloBytes.tls13().psk(id).body()));

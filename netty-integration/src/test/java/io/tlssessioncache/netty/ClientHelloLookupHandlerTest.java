@@ -88,6 +88,11 @@ class ClientHelloLookupHandlerTest {
         return new ClientHelloTestServer(group, () -> new ClientHelloLookupHandler(context));
     }
 
+    /** The usual server: certificate A (so it shares sessions with every other such server) over {@code store}, 5 s deadline. */
+    static ClientHelloTestServer server(SessionStore store) throws Exception {
+        return server(context(certA, store, Duration.ofSeconds(5)));
+    }
+
     static Path file(String name) {
         return dir.resolve(name + "-" + System.nanoTime() + ".pem");
     }
@@ -103,8 +108,8 @@ class ClientHelloLookupHandlerTest {
     @Test
     void tls13TicketResumesOnAnotherServerOnceOnly() throws Exception {
         MapSessionStore store = new MapSessionStore();
-        try (ClientHelloTestServer a = server(context(certA, store, Duration.ofSeconds(5)));
-             ClientHelloTestServer b = server(context(certA, store, Duration.ofSeconds(5)))) {
+        try (ClientHelloTestServer a = server(store);
+             ClientHelloTestServer b = server(store)) {
             Path sess = file("t13");
             assertEquals("New", sClient(a.port(), "-tls1_3", "-sess_out", sess.toString()).resumption());
             assertTrue(OpenSslCli.isFile(sess));
@@ -123,8 +128,8 @@ class ClientHelloLookupHandlerTest {
     @Test
     void resumesAcrossServersThroughTheInMemoryStore() throws Exception {
         try (InMemorySessionStore store = InMemorySessionStore.builder().build();
-             ClientHelloTestServer a = server(context(certA, store, Duration.ofSeconds(5)));
-             ClientHelloTestServer b = server(context(certA, store, Duration.ofSeconds(5)))) {
+             ClientHelloTestServer a = server(store);
+             ClientHelloTestServer b = server(store)) {
             Path s13 = file("mem13");
             Path s12 = file("mem12");
             assertEquals("New", sClient(a.port(), "-tls1_3", "-sess_out", s13.toString()).resumption());
@@ -161,8 +166,8 @@ class ClientHelloLookupHandlerTest {
     @Test
     void tls12SessionResumesOnAnotherServerRepeatedly() throws Exception {
         MapSessionStore store = new MapSessionStore();
-        try (ClientHelloTestServer a = server(context(certA, store, Duration.ofSeconds(5)));
-             ClientHelloTestServer b = server(context(certA, store, Duration.ofSeconds(5)))) {
+        try (ClientHelloTestServer a = server(store);
+             ClientHelloTestServer b = server(store)) {
             Path sess = file("t12");
             assertEquals("New", sClient(a.port(), "-tls1_2", "-sess_out", sess.toString()).resumption());
             assertEquals("Reused", sClient(b.port(), "-tls1_2", "-sess_in", sess.toString()).resumption());
@@ -176,8 +181,8 @@ class ClientHelloLookupHandlerTest {
     void unknownTicketIsAFullHandshake() throws Exception {
         MapSessionStore store = new MapSessionStore();
         MapSessionStore other = new MapSessionStore();
-        try (ClientHelloTestServer a = server(context(certA, store, Duration.ofSeconds(5)));
-             ClientHelloTestServer elsewhere = server(context(certA, other, Duration.ofSeconds(5)))) {
+        try (ClientHelloTestServer a = server(store);
+             ClientHelloTestServer elsewhere = server(other)) {
             Path sess = file("unknown");
             sClient(elsewhere.port(), "-tls1_3", "-sess_out", sess.toString());
             assertEquals("New", sClient(a.port(), "-tls1_3", "-sess_in", sess.toString()).resumption());
@@ -188,7 +193,7 @@ class ClientHelloLookupHandlerTest {
     @Test
     void tls13ClientWithoutTicketCausesNoLookup() throws Exception {
         MapSessionStore store = new MapSessionStore();
-        try (ClientHelloTestServer a = server(context(certA, store, Duration.ofSeconds(5)))) {
+        try (ClientHelloTestServer a = server(store)) {
             assertEquals("New", sClient(a.port(), "-tls1_3").resumption());
             assertEquals("TLSv1.3", jdkHandshake(a.port(), "TLSv1.3"));
             // both clients send a random 32-byte legacy session id: no store round trip for it
@@ -203,7 +208,7 @@ class ClientHelloLookupHandlerTest {
                 .sessionStore(store).protocols("TLSv1.2").contextName("hook-test-12").build();
         contexts.add(only12);
         try (ClientHelloTestServer s12 = server(only12);
-             ClientHelloTestServer s13 = server(context(certA, store, Duration.ofSeconds(5)))) {
+             ClientHelloTestServer s13 = server(store)) {
             Path sess = file("t12only");
             assertEquals("New", sClient(s12.port(), "-tls1_2", "-sess_out", sess.toString()).resumption());
             // no version flag: the client offers TLS 1.3 and 1.2, and its TLS 1.2 session id
@@ -300,7 +305,7 @@ class ClientHelloLookupHandlerTest {
     @Test
     void failingStoreGivesAFullHandshake() throws Exception {
         MapSessionStore store = new MapSessionStore();
-        try (ClientHelloTestServer a = server(context(certA, store, Duration.ofSeconds(5)))) {
+        try (ClientHelloTestServer a = server(store)) {
             Path s13 = file("fail13");
             Path s12 = file("fail12");
             sClient(a.port(), "-tls1_3", "-sess_out", s13.toString());

@@ -34,7 +34,7 @@ class ConfigurationTest {
                 .ciphers(List.of("TLS_CHACHA20_POLY1305_SHA256", "TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384"))
                 .groups("P-256")
                 .build();
-             TestServer server = new TestServer(ctx, null)) {
+             TestServer server = new TestServer(ctx)) {
             assertEquals(List.of("TLS_CHACHA20_POLY1305_SHA256", "TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384"), ctx.cipherSuites());
             Processes.Result r13 = SClient.run(server.port(), dir, "-tls1_3");
             assertTrue(r13.output().contains("TLS_CHACHA20_POLY1305_SHA256"), r13.output());
@@ -52,7 +52,7 @@ class ConfigurationTest {
         try (ResumingSslContext ctx = ResumingSslContextBuilder.forServer(pki.ecCert, pki.ecKey)
                 .sessionStore(new MapSessionStore()).protocols("TLSv1.3").ticketsPerHandshake(1)
                 .sessionTimeout(Duration.ofMinutes(5)).build();
-             TestServer server = new TestServer(ctx, null)) {
+             TestServer server = new TestServer(ctx)) {
             assertFalse(SClient.run(server.port(), dir, "-tls1_2").output().lines().anyMatch(l -> l.equals("bye")));
             assertTrue(SClient.run(server.port(), dir, "-tls1_3").output().lines().anyMatch(l -> l.equals("bye")));
             assertEquals(300, ctx.sessionTimeout());

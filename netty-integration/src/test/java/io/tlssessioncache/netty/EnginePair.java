@@ -35,7 +35,7 @@ final class EnginePair {
         if (protocols.length > 0) {
             client.setEnabledProtocols(protocols);
         }
-        server = serverContext.newEngine(ByteBufAllocator.DEFAULT);
+        server = serverContext.newOpenSslEngine("localhost", 443);
     }
 
     void handshake() throws SSLException {

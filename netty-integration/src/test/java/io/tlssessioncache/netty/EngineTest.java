@@ -3,8 +3,8 @@ package io.tlssessioncache.netty;
 import io.tlssessioncache.core.SessionKey;
 import io.tlssessioncache.core.SessionRecord;
 import io.tlssessioncache.core.SessionStore;
-import io.tlssessioncache.netty.openssl.NativeHeap;
-import io.tlssessioncache.netty.openssl.OpenSsl;
+import io.tlssessioncache.netty.internal.NativeHeap;
+import io.tlssessioncache.netty.internal.OpenSsl;
 
 import java.io.OutputStream;
 import java.net.Socket;
@@ -101,7 +101,7 @@ class EngineTest {
             p.serverSends(src);
             p.collectClientApp();
             assertArrayEquals(data, p.received.toByteArray(), "server→client " + size);
-            p.server.release();
+            p.server.freeNative();
         }
     }
 
@@ -150,7 +150,7 @@ class EngineTest {
         try {
             overflowAndUnderflow(p);
         } finally {
-            p.server.release();
+            p.server.freeNative();
         }
     }
 
@@ -180,13 +180,13 @@ class EngineTest {
         assertEquals(Status.OK, in.getStatus());
         assertEquals(sent, in.bytesProduced());
         assertFalse(record.hasRemaining());
-        p.server.release();
+        p.server.freeNative();
     }
 
     @Test
     void garbageIsAHandshakeFailureWithAnAlertAndNoLeak() throws Exception {
         long live = OpenSsl.liveSslCount();
-        OpenSslServerEngine e = ctx.newEngine(null);
+        OpenSslServerEngine e = ctx.newOpenSslEngine(null, -1);
         ByteBuffer junk = ByteBuffer.wrap("GET / HTTP/1.1\r\nHost: x\r\n\r\n".getBytes());
         try {
             e.unwrap(junk, ByteBuffer.allocate(1 << 15));
@@ -205,7 +205,7 @@ class EngineTest {
     @Test
     void clientDisconnectingMidHandshakeLeaksNothing() throws Exception {
         long live = OpenSsl.liveSslCount();
-        try (TestServer server = new TestServer(ctx, null)) {
+        try (TestServer server = new TestServer(ctx)) {
             // Half a ClientHello, then gone.
             byte[] hello = clientHelloBytes();
             for (int i = 0; i < 20; i++) {
@@ -331,12 +331,12 @@ class EngineTest {
 
     @Test
     void offeredRecordsOfAnotherNamespaceAreIgnored() throws Exception {
-        OpenSslServerEngine e = ctx.newEngine(null);
-        e.offerSession(new SessionRecord(new SessionKey("0".repeat(32), io.tlssessioncache.core.SessionId.random()),
-                io.tlssessioncache.core.TlsProtocol.TLS_1_3, "TLS_AES_128_GCM_SHA256", null, null, null,
+        OpenSslServerEngine e = ctx.newOpenSslEngine(null, -1);
+        e.resolved(ctx.defaultCertificate(), new SessionRecord(new SessionKey("0".repeat(32), io.tlssessioncache.core.TlsProtocol.TLS_1_3,
+                io.tlssessioncache.core.SessionId.random()), null, null,
                 java.time.Instant.now(), java.time.Instant.now().plusSeconds(60), new byte[] {1, 2, 3}));
         assertNull(e.getHandshakeSession());
         assertFalse(e.isSessionReused());
-        e.release();
+        e.freeNative();
     }
 }

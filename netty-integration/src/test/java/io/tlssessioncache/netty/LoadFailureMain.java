@@ -1,6 +1,6 @@
 package io.tlssessioncache.netty;
 
-import io.tlssessioncache.netty.openssl.OpenSsl;
+import io.tlssessioncache.netty.internal.OpenSsl;
 
 /** Run in a child JVM by {@link ConfigurationTest}: prints what happens when OpenSSL cannot be loaded. */
 public final class LoadFailureMain {

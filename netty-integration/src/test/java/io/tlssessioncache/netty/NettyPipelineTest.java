@@ -1,7 +1,7 @@
 package io.tlssessioncache.netty;
 
 import io.netty.handler.ssl.SslCloseCompletionEvent;
-import io.tlssessioncache.netty.openssl.OpenSsl;
+import io.tlssessioncache.netty.internal.OpenSsl;
 
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -40,7 +40,7 @@ class NettyPipelineTest {
     static void start() throws Exception {
         pki = TestPki.create(dir);
         ctx = ResumingSslContextBuilder.forServer(pki.rsaCert, pki.rsaKey).sessionStore(new MapSessionStore()).build();
-        server = new TestServer(ctx, null);
+        server = new TestServer(ctx);
     }
 
     @AfterAll
@@ -82,7 +82,7 @@ class NettyPipelineTest {
     void clientCloseNotifyIsSeenByTheServerAndTheEngineIsFreed() throws Exception {
         long live = OpenSsl.liveSslCount();
         var sslContext = pki.jdkClient(pki.rsaCert, false, "TLS");
-        try (TestServer own = new TestServer(ctx, null)) { // its own server: no events of other tests
+        try (TestServer own = new TestServer(ctx)) { // its own server: no events of other tests
             try (SSLSocket s = (SSLSocket) sslContext.getSocketFactory().createSocket("127.0.0.1", own.port())) {
                 s.startHandshake();
                 s.getOutputStream().write("x\n".getBytes());

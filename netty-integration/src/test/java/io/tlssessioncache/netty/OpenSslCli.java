@@ -14,13 +14,16 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 
-/** Test fixture: the {@code openssl} command line (certificates, s_client, s_server), every process bounded and killed. */
-final class OpenSslCli {
+/**
+ * Test fixture: the {@code openssl} command line (certificates, s_client, s_server), every process bounded and
+ * killed. Public (in the test-jar) for what the other modules' tests need too: a certificate, s_client's verdict.
+ */
+public final class OpenSslCli {
     private OpenSslCli() {
     }
 
     /** A self-signed P-256 certificate for {@code cn} (also as subjectAltName): {cert.pem, key.pem} in {@code dir}. */
-    static Path[] selfSigned(Path dir, String cn) throws Exception {
+    public static Path[] selfSigned(Path dir, String cn) throws Exception {
         Path cert = dir.resolve(cn + "-cert.pem");
         Path key = dir.resolve(cn + "-key.pem");
         run(List.of("openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256",
@@ -44,9 +47,9 @@ final class OpenSslCli {
     }
 
     /** Outcome of one s_client run. */
-    record Client(String output) {
+    public record Client(String output) {
         /** "Reused" or "New" (from s_client's "Reused, TLSv1.3" / "New, TLSv1.3, Cipher is" line), else null. */
-        String resumption() {
+        public String resumption() {
             for (String line : output.split("\n")) {
                 if (line.startsWith("Reused, ")) {
                     return "Reused";

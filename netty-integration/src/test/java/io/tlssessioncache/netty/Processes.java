@@ -10,23 +10,26 @@ import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 
-/** Runs a child process with bounded time; the process never outlives the call. */
-final class Processes {
+/**
+ * Runs a child process with bounded time; the process never outlives the call. Public (in the test-jar)
+ * for the other modules' tests, so that every test runs its processes one way.
+ */
+public final class Processes {
     private Processes() {
     }
 
-    record Result(int exitCode, String output) {
+    public record Result(int exitCode, String output) {
     }
 
     /**
      * Runs {@code cmd}, writes {@code stdin} (then keeps stdin open for {@code stdinHold} before closing it),
      * and returns exit code and combined output. Killed after {@code timeout}.
      */
-    static Result run(List<String> cmd, Path dir, String stdin, Duration timeout) throws IOException, InterruptedException {
+    public static Result run(List<String> cmd, Path dir, String stdin, Duration timeout) throws IOException, InterruptedException {
         return run(cmd, dir, stdin, Duration.ZERO, timeout);
     }
 
-    static Result run(List<String> cmd, Path dir, String stdin, Duration stdinHold, Duration timeout)
+    public static Result run(List<String> cmd, Path dir, String stdin, Duration stdinHold, Duration timeout)
             throws IOException, InterruptedException {
         ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true);
         if (dir != null) {

@@ -14,7 +14,6 @@ import io.netty.channel.socket.nio.NioServerSocketChannel;
 import io.netty.handler.ssl.SslCloseCompletionEvent;
 import io.netty.handler.ssl.SslHandler;
 import io.netty.handler.ssl.SslHandshakeCompletionEvent;
-import io.tlssessioncache.core.SessionRecord;
 
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
@@ -24,9 +23,9 @@ import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 
 /**
- * A Netty echo server on 127.0.0.1 using {@code ctx.newHandler(alloc)}. Optionally offers every
- * record of a {@link MapSessionStore} to each new engine (standing in for the ClientHello hook).
- * A received line "bye" is echoed and the server closes (close_notify) after it.
+ * A Netty echo server on 127.0.0.1 using only {@code ctx.newHandler(alloc)}: the engine looks
+ * sessions up in the context's store itself. A received line "bye" is echoed and the server closes
+ * (close_notify) after it.
  */
 final class TestServer implements AutoCloseable {
     final ResumingSslContext ctx;
@@ -36,11 +35,11 @@ final class TestServer implements AutoCloseable {
     final Queue<Throwable> handshakeFailures = new ConcurrentLinkedQueue<>();
     final Queue<SslCloseCompletionEvent> closeEvents = new ConcurrentLinkedQueue<>();
 
-    TestServer(ResumingSslContext ctx, MapSessionStore offerFrom) throws InterruptedException {
-        this(ctx, offerFrom, p -> { });
+    TestServer(ResumingSslContext ctx) throws InterruptedException {
+        this(ctx, p -> { });
     }
 
-    TestServer(ResumingSslContext ctx, MapSessionStore offerFrom, Consumer<io.netty.channel.ChannelPipeline> extra)
+    TestServer(ResumingSslContext ctx, Consumer<io.netty.channel.ChannelPipeline> extra)
             throws InterruptedException {
         this.ctx = ctx;
         this.group = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
@@ -52,11 +51,6 @@ final class TestServer implements AutoCloseable {
                     protected void initChannel(SocketChannel ch) {
                         SslHandler ssl = ctx.newHandler(ch.alloc());
                         OpenSslServerEngine engine = (OpenSslServerEngine) ssl.engine();
-                        if (offerFrom != null) {
-                            for (SessionRecord r : offerFrom.map.values()) {
-                                engine.offerSession(r);
-                            }
-                        }
                         ch.pipeline().addLast(ssl);
                         extra.accept(ch.pipeline());
                         ch.pipeline().addLast(new Echo(engine));

@@ -3,11 +3,11 @@ package io.tlssessioncache.redis;
 import io.lettuce.core.ScriptOutputType;
 import io.lettuce.core.cluster.api.async.RedisClusterAsyncCommands;
 import io.tlssessioncache.core.Revocation;
-import io.tlssessioncache.core.SessionId;
 import io.tlssessioncache.core.SessionKey;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -16,19 +16,20 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The publishing half of {@link RedisInvalidations}, for any process that writes to the store but
- * must not {@code SUBSCRIBE} (the admin tools): the one owner of the channel and key names, the
- * message format and the keep-the-later-watermark script.
+ * The publishing half of the invalidation channel ({@link InvalidationSubscriber} is the other),
+ * for every process that writes to the store, the admin tools included (which must not
+ * {@code SUBSCRIBE}: their ACL user cannot): the one owner of the message format and of the
+ * keep-the-later-watermark script.
  *
- * <p>Messages (UTF-8) on {@code <prefix>:invalidate}: {@code k <64 hex id> <namespace>},
- * {@code r <Revocation.encode()>}, {@code a}. Watermarks live in the hash
+ * <p>Messages on {@code <prefix>:invalidate}: {@code k } followed by a session's Redis key (binary,
+ * {@link KeyLayout}), {@code r <Revocation.encode()>}, {@code a}. Watermarks live in the hash
  * {@code <prefix>:revocations}: field {@code "<SCOPE> <value>"}, value {@code createdBefore} in
  * epoch milliseconds, rounded up.
  *
  * <p>Takes Lettuce's async commands of a standalone, Sentinel or Cluster connection (their common
  * super-interface); every method only sends commands and returns without blocking.
  */
-public final class InvalidationPublisher {
+final class InvalidationPublisher {
     private static final Logger LOG = LoggerFactory.getLogger(InvalidationPublisher.class);
 
     // Keeps the later watermark: a revocation is never lowered by an older or concurrent one.
@@ -41,41 +42,40 @@ public final class InvalidationPublisher {
             return 0
             """;
 
+    private static final byte[] KEY_MESSAGE = {'k', ' '};
     private static final String ALL_MESSAGE = "a";
 
     private final RedisClusterAsyncCommands<byte[], byte[]> commands;
+    private final KeyLayout layout;
     private final byte[] channel;
     private final byte[] revocationsKey;
 
     /**
      * @param commands async commands of any connection with {@code ByteArrayCodec}
-     * @param prefix   the store's key prefix
+     * @param layout   the store's names
      */
-    public InvalidationPublisher(RedisClusterAsyncCommands<byte[], byte[]> commands, String prefix) {
+    InvalidationPublisher(RedisClusterAsyncCommands<byte[], byte[]> commands, KeyLayout layout) {
         this.commands = Objects.requireNonNull(commands, "commands");
-        Objects.requireNonNull(prefix, "prefix");
-        this.channel = utf8(channelName(prefix));
-        this.revocationsKey = utf8(revocationsKeyName(prefix));
+        this.layout = Objects.requireNonNull(layout, "layout");
+        this.channel = utf8(layout.channel());
+        this.revocationsKey = utf8(layout.revocationsKey());
     }
 
-    /** {@code <prefix>:invalidate}. */
-    public static String channelName(String prefix) {
-        return prefix + ":invalidate";
-    }
-
-    /** {@code <prefix>:revocations}. */
-    public static String revocationsKeyName(String prefix) {
-        return prefix + ":revocations";
+    KeyLayout layout() {
+        return layout;
     }
 
     /** Tells every server to drop {@code key} from its near-cache. Completes when Redis accepted it. */
-    public CompletionStage<Void> publishKey(SessionKey key) {
-        return publish("k " + key.id().toHex() + " " + key.namespace());
+    CompletionStage<Void> publishKey(SessionKey key) {
+        byte[] k = layout.key(key);
+        byte[] m = Arrays.copyOf(KEY_MESSAGE, KEY_MESSAGE.length + k.length);
+        System.arraycopy(k, 0, m, KEY_MESSAGE.length, k.length);
+        return publish(m);
     }
 
     /** Tells every server to drop its whole near-cache (e.g. after an operator deleted entries in bulk). */
-    public CompletionStage<Void> publishAll() {
-        return publish(ALL_MESSAGE);
+    CompletionStage<Void> publishAll() {
+        return publish(utf8(ALL_MESSAGE));
     }
 
     /**
@@ -83,7 +83,7 @@ public final class InvalidationPublisher {
      * value) and then announces it, so every server applies it at once and every server that starts
      * or reconnects later loads it.
      */
-    public CompletionStage<Void> publishRevocation(Revocation r) {
+    CompletionStage<Void> publishRevocation(Revocation r) {
         return recordRevocation(r).thenCompose(changed -> announceRevocation(r));
     }
 
@@ -91,7 +91,7 @@ public final class InvalidationPublisher {
      * Only the first half of {@link #publishRevocation}: stores the watermark, keeping the later
      * one. Completes with whether it changed the stored watermark.
      */
-    public CompletionStage<Boolean> recordRevocation(Revocation r) {
+    CompletionStage<Boolean> recordRevocation(Revocation r) {
         Objects.requireNonNull(r, "r");
         byte[] field = utf8(r.scope().name() + " " + r.value());
         byte[] millis = utf8(Long.toString(ceilMillis(r.createdBefore())));
@@ -100,18 +100,18 @@ public final class InvalidationPublisher {
     }
 
     /** Only the second half of {@link #publishRevocation}: publishes the watermark to every server. */
-    public CompletionStage<Void> announceRevocation(Revocation r) {
+    CompletionStage<Void> announceRevocation(Revocation r) {
         Objects.requireNonNull(r, "r");
-        return publish("r " + r.encode());
+        return publish(utf8("r " + r.encode()));
     }
 
     /** The watermarks stored in Redis, in no particular order. Unparseable fields are skipped (and logged). */
-    public CompletionStage<List<Revocation>> loadRevocations() {
+    CompletionStage<List<Revocation>> loadRevocations() {
         return commands.hgetall(revocationsKey).thenApply(InvalidationPublisher::parseRevocations);
     }
 
-    private CompletionStage<Void> publish(String message) {
-        return commands.publish(channel, utf8(message)).thenApply(n -> null);
+    private CompletionStage<Void> publish(byte[] message) {
+        return commands.publish(channel, message).thenApply(n -> null);
     }
 
     // ------------------------------------------------------------------ receiving side (package-private)
@@ -137,11 +137,16 @@ public final class InvalidationPublisher {
      * @return the message, or null when it is of an unknown kind
      * @throws RuntimeException when it is of a known kind but malformed
      */
-    static Message parse(byte[] raw) {
+    static Message parse(KeyLayout layout, byte[] raw) {
+        if (raw.length > KEY_MESSAGE.length && raw[0] == 'k' && raw[1] == ' ') {
+            SessionKey key = layout.parse(Arrays.copyOfRange(raw, KEY_MESSAGE.length, raw.length));
+            if (key == null) {
+                throw new IllegalArgumentException("a key message that names no session of this layout");
+            }
+            return new Message.Key(key);
+        }
         String m = new String(raw, StandardCharsets.UTF_8);
-        if (m.startsWith("k ") && m.length() > 2 + 64 + 1 && m.charAt(66) == ' ') {
-            return new Message.Key(new SessionKey(m.substring(67), SessionId.fromHex(m.substring(2, 66))));
-        } else if (m.startsWith("r ")) {
+        if (m.startsWith("r ")) {
             return new Message.Revoke(Revocation.decode(m.substring(2)));
         } else if (m.equals(ALL_MESSAGE)) {
             return new Message.All();

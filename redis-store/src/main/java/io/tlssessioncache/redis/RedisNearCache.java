@@ -5,15 +5,15 @@ import io.tlssessioncache.core.RevocationWatermarks;
 
 /**
  * A coherent near-cache over Redis, as made by {@link RedisSessionStores#open}: the
- * {@link #store() store} servers use, the {@link #remote() Redis store} behind it, and the
- * {@link #invalidations() invalidation channel} (for admin tools: publish revocations, drop keys).
- * Closing it (or its store) closes the subscriber, the connections and the Lettuce client.
+ * {@link #store() store} servers use, the {@link #remote() Redis store} behind it, and the two
+ * halves of the invalidation channel. Closing it (or its store) closes the subscriber, the
+ * connections and the Lettuce client.
  */
-public record RedisNearCache(NearCacheSessionStore store, RedisSessionStore remote,
-        RedisInvalidations invalidations) implements AutoCloseable {
+record RedisNearCache(NearCacheSessionStore store, RedisSessionStore remote, InvalidationPublisher publisher,
+        InvalidationSubscriber subscriber) implements AutoCloseable {
 
     /** The watermarks every lookup of this process checks (loaded from Redis, updated by messages). */
-    public RevocationWatermarks revocations() {
+    RevocationWatermarks revocations() {
         return store.revocations();
     }
 

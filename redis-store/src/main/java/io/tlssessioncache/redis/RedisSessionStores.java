@@ -27,7 +27,6 @@ import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Deque;
 import java.util.List;
-import java.util.Locale;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
@@ -48,7 +47,8 @@ import org.slf4j.LoggerFactory;
  *       {@code rediss-cluster://...}: seed nodes of a Redis Cluster (this project's form).</li>
  * </ul>
  * Credentials in the URI are Redis ACL user and password (or just a password: {@code :password@}).
- * Error messages never repeat the password.
+ * Error messages never repeat the URI as given (it may hold a password even where it does not
+ * parse); {@link #redact} is the form to print.
  */
 public final class RedisSessionStores {
     private static final Logger LOG = LoggerFactory.getLogger(RedisSessionStores.class);
@@ -56,20 +56,26 @@ public final class RedisSessionStores {
     private RedisSessionStores() {
     }
 
-    /** A near-cache over Redis; closing it closes everything ({@link #open} for the other parts). */
-    public static NearCacheSessionStore create(String uri, RedisStoreOptions options) {
-        return open(uri, options).store();
-    }
-
     /**
      * Connects to Redis, subscribes to the invalidation channel and loads the revocation
-     * watermarks (waiting at most a few seconds), and returns the near-cache with its parts.
+     * watermarks (waiting at most a few seconds), and returns the near-cache over it; closing it
+     * closes everything.
      *
      * @throws IllegalArgumentException for a URI this method does not accept
      * @throws IllegalStateException if Redis cannot be reached now (the message names the host, never the password)
      */
-    public static RedisNearCache open(String uri, RedisStoreOptions options) {
-        Target target = parse(uri);
+    public static NearCacheSessionStore create(String uri, RedisStoreOptions options) {
+        return open(uri, options).store();
+    }
+
+    /** The URI in a form safe to log and print: rebuilt from what parses, credentials shown as {@code ***}. */
+    public static String redact(String uri) {
+        return RedisUris.redact(uri);
+    }
+
+    /** {@link #create}, returning the parts too. */
+    static RedisNearCache open(String uri, RedisStoreOptions options) {
+        RedisUris.Target target = RedisUris.parse(uri);
         SealingKeyRing ring = options.keyRing();
         if (ring == null) {
             ring = SealingKeyRing.generate();
@@ -119,24 +125,26 @@ public final class RedisSessionStores {
                 closeables.push(pubSub);
             }
             RevocationWatermarks watermarks = new RevocationWatermarks();
-            RedisInvalidations invalidations = new RedisInvalidations(commands, options.keyPrefix());
-            closeables.push(invalidations);
+            InvalidationPublisher publisher = new InvalidationPublisher(commands, new KeyLayout(options.keyPrefix()));
+            InvalidationSubscriber subscriber = new InvalidationSubscriber(publisher);
+            closeables.push(subscriber);
             List<AutoCloseable> toClose = new ArrayList<>(closeables);
-            RedisSessionStore remote = new RedisSessionStore(commands, new SealedRecordCodec(ring), options,
-                    watermarks, () -> closeAll(toClose));
-            NearCacheSessionStore near = NearCacheSessionStore.builder(remote)
+            RedisSessionStore remote = new RedisSessionStore(commands, new SealedRecordCodec(ring), publisher, options,
+                    () -> closeAll(toClose));
+            NearCacheSessionStore.Builder near = NearCacheSessionStore.builder(remote)
                     .maximumSize(options.nearCacheMaximumSize())
                     .maximumLocalLifetime(options.nearCacheLocalLifetime())
+                    .lookupDeadline(options.lookupDeadline())
+                    .missRetryDelay(options.missRetryDelay())
                     .ticker(options.ticker())
                     .clock(options.clock())
                     .revocations(watermarks)
-                    .metrics(options.metrics())
-                    .build();
-            remote.invalidations(invalidations);
-            invalidations.subscribe(pubSub, near, watermarks, options.connectTimeout().plusSeconds(3));
+                    .metrics(options.metrics());
+            NearCacheSessionStore store = near.build();
+            subscriber.subscribe(pubSub, store, watermarks, options.connectTimeout().plusSeconds(3));
             LOG.info("session store: Redis {} ({}), prefix {}, key ring {}", redact(uri),
                     target.cluster() ? "cluster" : "standalone/sentinel", options.keyPrefix(), ring);
-            return new RedisNearCache(near, remote, invalidations);
+            return new RedisNearCache(store, remote, publisher, subscriber);
         } catch (RuntimeException | ExecutionException | TimeoutException | InterruptedException e) {
             if (e instanceof InterruptedException) {
                 Thread.currentThread().interrupt();
@@ -145,7 +153,7 @@ public final class RedisSessionStores {
             if (e instanceof IllegalArgumentException iae) {
                 throw iae;
             }
-            throw new IllegalStateException("cannot use Redis at " + redact(uri) + ": " + describe(e), e);
+            throw new IllegalStateException("cannot use Redis at " + redact(uri) + ": " + RedisUris.describe(e), e);
         }
     }
 
@@ -195,113 +203,6 @@ public final class RedisSessionStores {
                 .nodeFilter(n -> !n.is(RedisClusterNode.NodeFlag.FAIL) && !n.is(RedisClusterNode.NodeFlag.EVENTUAL_FAIL)
                         && !n.is(RedisClusterNode.NodeFlag.NOADDR))
                 .build();
-    }
-
-    /**
-     * What a URI names: one Lettuce URI (standalone, Unix socket or Sentinel) or the seed nodes of a
-     * cluster ({@code cluster == true}).
-     */
-    public record Target(boolean cluster, List<RedisURI> uris) {
-        public Target {
-            uris = List.copyOf(uris);
-        }
-    }
-
-    /**
-     * Parses and validates {@code uri} exactly as {@link #open} does, for tools that open their own
-     * Lettuce connections (admin CLI); {@link IllegalArgumentException} with a clear, password-free message.
-     */
-    public static Target parseUri(String uri) {
-        return parse(uri);
-    }
-
-    static Target parse(String uri) {
-        if (uri == null || uri.isBlank()) {
-            throw new IllegalArgumentException("Redis URI is empty");
-        }
-        int sep = uri.indexOf("://");
-        String scheme = sep < 0 ? "" : uri.substring(0, sep).toLowerCase(Locale.ROOT);
-        switch (scheme) {
-            case "redis", "rediss", "redis-socket", "redis-sentinel", "rediss-sentinel" -> {
-                return new Target(false, List.of(lettuceUri(uri)));
-            }
-            case "redis-cluster", "rediss-cluster" -> {
-                String base = scheme.startsWith("rediss") ? "rediss://" : "redis://";
-                String rest = uri.substring(sep + 3);
-                int end = indexOfAny(rest, '/', '?');
-                String authority = end < 0 ? rest : rest.substring(0, end);
-                String suffix = end < 0 ? "" : rest.substring(end);
-                int at = authority.lastIndexOf('@');
-                String userInfo = at < 0 ? "" : authority.substring(0, at + 1);
-                String hosts = authority.substring(at + 1);
-                List<RedisURI> seeds = new ArrayList<>();
-                for (String h : hosts.split(",")) {
-                    if (h.isBlank()) {
-                        throw new IllegalArgumentException("empty seed node in Redis cluster URI " + redact(uri));
-                    }
-                    seeds.add(lettuceUri(base + userInfo + h.strip() + suffix));
-                }
-                return new Target(true, List.copyOf(seeds));
-            }
-            default -> throw new IllegalArgumentException("unsupported Redis URI " + redact(uri)
-                    + ": use redis://host:port, rediss://host:port, redis-sentinel://host:port?sentinelMasterId=NAME"
-                    + " or redis-cluster://host:port,host:port (rediss-cluster:// for TLS)");
-        }
-    }
-
-    private static RedisURI lettuceUri(String s) {
-        RedisURI u;
-        try {
-            u = RedisURI.create(s);
-        } catch (RuntimeException e) {
-            // The class name only: Lettuce's message may quote the URI, password included.
-            throw new IllegalArgumentException("invalid Redis URI " + redact(s) + ": " + e.getClass().getSimpleName());
-        }
-        if (u.getHost() == null && u.getSentinels().isEmpty() && u.getSocket() == null) {
-            throw new IllegalArgumentException("invalid Redis URI " + redact(s) + ": no host");
-        }
-        return u;
-    }
-
-    private static int indexOfAny(String s, char a, char b) {
-        int i = s.indexOf(a);
-        int j = s.indexOf(b);
-        return i < 0 ? j : j < 0 ? i : Math.min(i, j);
-    }
-
-    /** The URI with any user info replaced by {@code ***}: safe to log and print. */
-    public static String redact(String uri) {
-        if (uri == null) {
-            return "null";
-        }
-        int sep = uri.indexOf("://");
-        int start = sep < 0 ? 0 : sep + 3;
-        int end = indexOfAny(uri.substring(start), '/', '?');
-        String authority = end < 0 ? uri.substring(start) : uri.substring(start, start + end);
-        int at = authority.lastIndexOf('@');
-        if (at < 0) {
-            return uri;
-        }
-        return uri.substring(0, start) + "***@" + uri.substring(start + at + 1);
-    }
-
-    /**
-     * A cause chain as one line ("RedisConnectionException: ... <- ConnectException: ..."), at most
-     * about 300 characters, for error messages of the store and the admin tools. Lettuce's messages
-     * carry hosts and ports, never passwords or values.
-     */
-    public static String describe(Throwable e) {
-        StringBuilder sb = new StringBuilder();
-        for (Throwable t = e; t != null && sb.length() < 300; t = t.getCause()) {
-            if (!sb.isEmpty()) {
-                sb.append(" <- ");
-            }
-            sb.append(t.getClass().getSimpleName());
-            if (t.getMessage() != null) {
-                sb.append(": ").append(t.getMessage());
-            }
-        }
-        return sb.toString();
     }
 
     private static void closeAll(List<AutoCloseable> closeables) {

@@ -20,8 +20,8 @@ public final class RedisStoreOptions {
     public static final String DEFAULT_KEY_PREFIX = "tls-session";
     /** Default {@link Builder#lookupDeadline}. */
     public static final Duration DEFAULT_LOOKUP_DEADLINE = Duration.ofMillis(50);
-    /** Default {@link Builder#missRetryDelay}. */
-    public static final Duration DEFAULT_MISS_RETRY_DELAY = Duration.ofMillis(5);
+    /** Default {@link Builder#missRetryDelay}: off (one command per miss). */
+    public static final Duration DEFAULT_MISS_RETRY_DELAY = Duration.ZERO;
     /** Default {@link Builder#commandTimeout}. */
     public static final Duration DEFAULT_COMMAND_TIMEOUT = Duration.ofSeconds(1);
     /** Default {@link Builder#breakerFailureThreshold}. */
@@ -239,19 +239,24 @@ public final class RedisStoreOptions {
             return this;
         }
 
-        /** How long a get/take may wait for Redis before it is a miss (default 50 ms). */
+        /**
+         * How long a get/take may wait for Redis before it is a miss (default 50 ms): the one
+         * lookup deadline of a server that uses this store. A lookup Redis has not answered by then
+         * counts as a failure for the circuit breaker.
+         */
         public Builder lookupDeadline(Duration d) {
             this.lookupDeadline = positive(d, "lookupDeadline");
             return this;
         }
 
         /**
-         * A lookup that found nothing asks Redis once more after this delay (default 5 ms), if the
-         * lookup deadline leaves room; {@link Duration#ZERO} turns it off. Why: a server stores a
-         * new session <em>asynchronously</em>, after its handshake, so a client that reconnects at
-         * once to another server can ask before the write has reached Redis (seen on loopback and on
-         * loaded machines, 1-6% of immediate cross-server reconnections). The cost is on genuine
-         * misses only: one more command, and a full handshake that starts this much later.
+         * A lookup that found nothing asks Redis once more after this delay, if the lookup deadline
+         * leaves room (default {@link Duration#ZERO}: never, so a bogus id costs one command). For a
+         * server that hands out a session before its write is acknowledged: a client that
+         * reconnects at once to another server can then ask before the write has reached Redis
+         * (seen 1-6% of immediate cross-server reconnections with asynchronous writes on loaded
+         * machines). The cost is on every miss: one more command, and a full handshake that starts
+         * this much later. Not sent when the caller cancelled the lookup meanwhile.
          */
         public Builder missRetryDelay(Duration d) {
             Objects.requireNonNull(d, "missRetryDelay");

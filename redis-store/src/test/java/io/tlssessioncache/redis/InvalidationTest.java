@@ -99,7 +99,7 @@ class InvalidationTest {
             SessionRecord r = fresh(namespace());
             cachedOnB(a, b, r);
             long t0 = System.nanoTime();
-            a.invalidations().publishRevocation(Revocation.namespace(r.namespace(), r.createdAt().plusMillis(1)));
+            a.publisher().publishRevocation(Revocation.namespace(r.namespace(), r.createdAt().plusMillis(1)));
             delays[i] = awaitGone(b, r.key(), t0);
             last = r;
         }
@@ -114,9 +114,9 @@ class InvalidationTest {
         await(a.remote().put(lastRecord));
         assertEquals(Optional.empty(), await(c.store().get(lastRecord.key())), "and treats the record as revoked");
         // A lower watermark for the same scope never lowers the stored one.
-        await(a.invalidations().publishRevocation(
+        await(a.publisher().publishRevocation(
                 Revocation.namespace(lastRecord.namespace(), lastRecord.createdAt().minusSeconds(60))));
-        assertTrue(await(a.invalidations().loadRevocations()).stream().anyMatch(v ->
+        assertTrue(await(a.publisher().loadRevocations()).stream().anyMatch(v ->
                 v.value().equals(lastRecord.namespace()) && v.createdBefore().isAfter(lastRecord.createdAt())));
     }
 
@@ -130,7 +130,7 @@ class InvalidationTest {
             rs[i] = fresh(ns);
             cachedOnB(s[0], s[1], rs[i]);
         }
-        await(s[0].invalidations().publishAll());
+        await(s[0].publisher().publishAll());
         waitFor(() -> Arrays.stream(rs).noneMatch(r -> s[1].store().getIfPresent(r.key()).isPresent()),
                 "B's near-cache dropped everything");
     }

@@ -9,10 +9,17 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.tlssessioncache.core.CountingMetrics;
 import io.tlssessioncache.core.SessionId;
 import io.tlssessioncache.core.SessionKey;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.MultiThreadIoEventLoopGroup;
+import io.netty.channel.nio.NioIoHandler;
+import io.tlssessioncache.core.NearCacheSessionStore;
 import io.tlssessioncache.core.SessionRecord;
+import io.tlssessioncache.core.TlsProtocol;
 import java.time.Duration;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -22,9 +29,10 @@ import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
- * The one retry of a lookup that found nothing (the put/lookup race between two servers), on a
- * real Redis. Commands are counted by Redis itself ({@code INFO commandstats}), so the test sees
- * what reached Redis, not what the client meant to send.
+ * What a lookup costs Redis: one command per miss by default, the optional retry of a miss (the
+ * put/lookup race between two servers), and nothing more once the caller cancelled, on a real
+ * Redis. Commands are counted by Redis itself ({@code INFO commandstats}), so the test sees what
+ * reached Redis, not what the client meant to send.
  */
 @Timeout(60)
 class MissRetryTest {
@@ -38,14 +46,16 @@ class MissRetryTest {
         FIXTURES.close();
     }
 
-    private record Node(RedisSessionStore store, CountingMetrics metrics) {
+    private record Node(NearCacheSessionStore store, CountingMetrics metrics) {
     }
 
     private static Node node(Duration missRetryDelay, Duration deadline) {
-        CountingMetrics metrics = new CountingMetrics();
-        RedisStoreOptions o = StoreFixtures.options(metrics).missRetryDelay(missRetryDelay).lookupDeadline(deadline)
-                .build();
-        return new Node(FIXTURES.open(REDIS.standaloneServer().uri(), o).remote(), metrics);
+        return node(StoreFixtures.options(new CountingMetrics()).missRetryDelay(missRetryDelay).lookupDeadline(deadline));
+    }
+
+    private static Node node(RedisStoreOptions.Builder options) {
+        RedisStoreOptions o = options.build();
+        return new Node(FIXTURES.open(REDIS.standaloneServer().uri(), o).store(), (CountingMetrics) o.metrics());
     }
 
     /** How many times Redis has run {@code command} (e.g. "getdel") since it started. */
@@ -86,7 +96,7 @@ class MissRetryTest {
     @Test
     void aGenuineMissIsAskedTwiceThenIsAMiss() {
         Node b = node(Duration.ofMillis(20), Duration.ofSeconds(10));
-        SessionKey unknown = new SessionKey(namespace(), SessionId.random());
+        SessionKey unknown = new SessionKey(namespace(), TlsProtocol.TLS_1_3, SessionId.random());
         long getdels = calls("getdel");
         long gets = calls("get");
 
@@ -114,7 +124,7 @@ class MissRetryTest {
 
     @Test
     void noRetryWhenTurnedOffOrWhenTheDeadlineLeavesNoRoom() {
-        SessionKey unknown = new SessionKey(namespace(), SessionId.random());
+        SessionKey unknown = new SessionKey(namespace(), TlsProtocol.TLS_1_3, SessionId.random());
         Node off = node(Duration.ZERO, Duration.ofSeconds(10));
         // a retry delay as long as the deadline: there is never room for it
         Node noRoom = node(Duration.ofMillis(200), Duration.ofMillis(200));
@@ -125,6 +135,62 @@ class MissRetryTest {
 
         assertEquals(getdels + 2, calls("getdel"));
         assertEquals(0, off.metrics().count("lookupRetried:missing") + noRoom.metrics().count("lookupRetried:missing"));
+    }
+
+    @Test
+    void byDefaultABogusIdCostsOneCommand() {
+        Node b = node(StoreFixtures.options(new CountingMetrics()));
+        long getdels = calls("getdel");
+        long gets = calls("get");
+        assertEquals(Optional.empty(), await(b.store().take(new SessionKey(namespace(), TlsProtocol.TLS_1_3,
+                SessionId.random()))));
+        assertEquals(Optional.empty(), await(b.store().get(new SessionKey(namespace(), TlsProtocol.TLS_1_2,
+                SessionId.random()))));
+        assertEquals(getdels + 1, calls("getdel"));
+        assertEquals(gets + 1, calls("get"));
+        assertEquals(Duration.ZERO, RedisStoreOptions.defaults().missRetryDelay());
+    }
+
+    @Test
+    void noRetryIsSentAfterTheLookupWasCancelled() throws Exception {
+        Node b = node(Duration.ofMillis(500), Duration.ofSeconds(10));
+        long before = calls("getdel");
+        CompletableFuture<Optional<SessionRecord>> take = b.store().take(new SessionKey(namespace(),
+                TlsProtocol.TLS_1_3, SessionId.random())).toCompletableFuture();
+        awaitCalls("getdel", before + 1); // the first GETDEL answered nil: the retry waits
+        assertTrue(take.cancel(false)); // the client closed the connection
+        Thread.sleep(1_000);
+        assertEquals(before + 1, calls("getdel"), "no retry after cancellation");
+        assertEquals(0, b.metrics().count("lookupRetried:missing") + b.metrics().count("miss"),
+                "a cancelled lookup has no outcome");
+    }
+
+    @Test
+    void aLookupCancelledBeforeItsCommandWasWrittenSendsNothing() throws Exception {
+        // Lettuce on one borrowed event loop, held busy: the GET waits in its task queue, unwritten.
+        EventLoopGroup group = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
+        try {
+            Node b = node(StoreFixtures.options(new CountingMetrics()).eventLoopGroup(group));
+            SessionKey unknown = new SessionKey(namespace(), TlsProtocol.TLS_1_2, SessionId.random());
+            await(b.store().get(unknown)); // connected and warm
+            long gets = calls("get");
+            CountDownLatch release = new CountDownLatch(1);
+            group.next().execute(() -> {
+                try {
+                    release.await(10, TimeUnit.SECONDS);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            });
+            CompletableFuture<Optional<SessionRecord>> lookup = b.store().get(unknown).toCompletableFuture();
+            assertTrue(lookup.cancel(false)); // the client left before the command went out
+            release.countDown();
+            await(b.store().get(new SessionKey(namespace(), TlsProtocol.TLS_1_2, SessionId.random()))); // a marker
+            awaitCalls("get", gets + 1);
+            assertEquals(gets + 1, calls("get"), "only the marker's GET reached Redis");
+        } finally {
+            group.shutdownGracefully(0, 1, TimeUnit.SECONDS).await(10, TimeUnit.SECONDS);
+        }
     }
 
     @Test

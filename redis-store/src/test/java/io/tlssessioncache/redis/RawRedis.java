@@ -24,7 +24,7 @@ public final class RawRedis implements AutoCloseable {
 
     /** Connects to a URI in {@link RedisSessionStores}' forms. */
     public static RawRedis connect(String uri) {
-        RedisSessionStores.Target t = RedisSessionStores.parse(uri);
+        RedisUris.Target t = RedisUris.parse(uri);
         if (t.cluster()) {
             RedisClusterClient c = RedisClusterClient.create(t.uris());
             StatefulRedisClusterConnection<byte[], byte[]> conn = c.connect(ByteArrayCodec.INSTANCE);
@@ -40,20 +40,29 @@ public final class RawRedis implements AutoCloseable {
         return commands;
     }
 
-    public byte[] get(String key) {
-        return commands.get(bytes(key));
+    public byte[] get(byte[] key) {
+        return commands.get(key);
+    }
+
+    public void set(byte[] key, byte[] value) {
+        commands.set(key, value);
     }
 
     public void set(String key, byte[] value) {
         commands.set(bytes(key), value);
     }
 
-    public long pttl(String key) {
-        return commands.pttl(bytes(key));
+    public long pttl(byte[] key) {
+        return commands.pttl(key);
     }
 
-    public boolean exists(String key) {
-        return commands.exists(bytes(key)) > 0;
+    public boolean exists(byte[] key) {
+        return commands.exists(key) > 0;
+    }
+
+    /** {@code MEMORY USAGE key SAMPLES 0}: what Redis holds for it, bytes. */
+    public long memoryUsage(byte[] key) {
+        return commands.memoryUsage(key);
     }
 
     static byte[] bytes(String s) {

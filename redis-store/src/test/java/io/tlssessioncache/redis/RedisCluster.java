@@ -39,7 +39,7 @@ public final class RedisCluster implements AutoCloseable {
             c.awaitOk(Duration.ofSeconds(20));
             return c;
         } catch (RuntimeException | Error e) {
-            nodes.forEach(RedisServer::stop);
+            nodes.forEach(RedisServer::close);
             throw e;
         }
     }
@@ -68,10 +68,9 @@ public final class RedisCluster implements AutoCloseable {
         return masters;
     }
 
-    /** The master that serves {@code key}'s slot now. */
-    public RedisServer masterFor(String key) {
-        String slot = anyLive().cli("cluster", "keyslot", key).trim();
-        int s = Integer.parseInt(slot);
+    /** The master that serves {@code key}'s slot now (the slot computed as Redis does, by Lettuce). */
+    public RedisServer masterFor(byte[] key) {
+        int s = io.lettuce.core.cluster.SlotHash.getSlot(key);
         String out = anyLive().cli("cluster", "nodes");
         for (String line : out.split("\n")) {
             String[] f = line.trim().split(" ");
@@ -125,6 +124,6 @@ public final class RedisCluster implements AutoCloseable {
 
     @Override
     public void close() {
-        nodes.forEach(RedisServer::stop);
+        nodes.forEach(RedisServer::close);
     }
 }

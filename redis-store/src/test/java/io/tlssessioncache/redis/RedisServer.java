@@ -20,33 +20,27 @@ import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 
 /**
- * One {@code redis-server} (or sentinel) process started by a test, on 127.0.0.1 and a free port,
- * with persistence off. It can be stopped and started again on the same port (outage tests),
- * paused with SIGSTOP (a hung server: connections stay up, nothing answers), and killed.
+ * One {@code redis-server} (or sentinel) started by a test, on 127.0.0.1 and a free port, with
+ * persistence off: a local process or a container, as {@link RedisBackend} chose for this JVM. It
+ * can be killed and started again on the same port (outage tests), paused (SIGSTOP or a frozen
+ * container: a hung server, connections stay up, nothing answers), and closed.
  *
- * <p>Every process is also registered with a JVM shutdown hook that kills it forcibly, so no
- * {@code redis-server} outlives the test JVM even when a test class forgets to close.
+ * <p>Every node is also registered with a JVM shutdown hook of its backend that kills it, so no
+ * Redis outlives the test JVM even when a test class forgets to close.
  */
 public final class RedisServer implements AutoCloseable {
-    private static final Set<Process> LIVE = ConcurrentHashMap.newKeySet();
-
-    static {
-        Runtime.getRuntime().addShutdownHook(new Thread(() -> LIVE.forEach(Process::destroyForcibly),
-                "redis-test-process-reaper"));
-    }
-
     private final String name;
     private final Path dir;
     private final int port;
-    private final List<String> command;
+    private final List<String> args;
     private final boolean tls;
-    private volatile Process process;
+    private volatile RedisBackend.Node node;
 
-    private RedisServer(String name, Path dir, int port, List<String> command, boolean tls) {
+    private RedisServer(String name, Path dir, int port, List<String> args, boolean tls) {
         this.name = name;
         this.dir = dir;
         this.port = port;
-        this.command = List.copyOf(command);
+        this.args = List.copyOf(args);
         this.tls = tls;
     }
 
@@ -58,8 +52,7 @@ public final class RedisServer implements AutoCloseable {
     /** Starts a plain server on {@code port}. */
     public static RedisServer start(Path dir, int port, String... extraArgs) {
         Path nodeDir = mkdirs(dir.resolve("redis-" + port));
-        List<String> cmd = new ArrayList<>(List.of(RedisServers.redisServerBinary(),
-                "--port", Integer.toString(port), "--bind", "127.0.0.1",
+        List<String> cmd = new ArrayList<>(List.of("--port", Integer.toString(port), "--bind", "127.0.0.1",
                 "--save", "", "--appendonly", "no", "--dir", nodeDir.toString(),
                 "--repl-diskless-sync-delay", "0", "--loglevel", "warning"));
         cmd.addAll(List.of(extraArgs));
@@ -87,7 +80,7 @@ public final class RedisServer implements AutoCloseable {
         }
         run(nodeDir, "openssl", "x509", "-req", "-in", d + "/server.csr", "-CA", d + "/ca.crt", "-CAkey", d + "/ca.key",
                 "-CAcreateserial", "-out", d + "/server.crt", "-days", "1", "-extfile", d + "/ext.cnf");
-        List<String> cmd = List.of(RedisServers.redisServerBinary(), "--port", "0", "--tls-port", Integer.toString(port),
+        List<String> cmd = List.of("--port", "0", "--tls-port", Integer.toString(port),
                 "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--dir", d,
                 "--tls-cert-file", d + "/server.crt", "--tls-key-file", d + "/server.key",
                 "--tls-ca-cert-file", d + "/ca.crt", "--tls-auth-clients", "no", "--loglevel", "warning");
@@ -136,7 +129,7 @@ public final class RedisServer implements AutoCloseable {
             throw new UncheckedIOException(e);
         }
         RedisServer s = new RedisServer("sentinel-" + port, nodeDir, port,
-                List.of(RedisServers.redisServerBinary(), conf.toString(), "--sentinel"), false);
+                List.of(conf.toString(), "--sentinel"), false);
         s.launch();
         return s;
     }
@@ -155,75 +148,41 @@ public final class RedisServer implements AutoCloseable {
     }
 
     public boolean isRunning() {
-        Process p = process;
-        return p != null && p.isAlive();
-    }
-
-    public long pid() {
-        return process.pid();
+        RedisBackend.Node n = node;
+        return n != null && n.alive();
     }
 
     private synchronized void launch() {
-        if (isRunning()) {
+        if (node == null) {
+            node = RedisBackend.get().start(name, dir, args);
+        } else if (!node.alive()) {
+            node.startAgain();
+        } else {
             return;
-        }
-        try {
-            ProcessBuilder pb = new ProcessBuilder(command)
-                    .directory(dir.toFile())
-                    .redirectErrorStream(true)
-                    .redirectOutput(ProcessBuilder.Redirect.appendTo(dir.resolve("server.log").toFile()));
-            Process p = pb.start();
-            LIVE.add(p);
-            process = p;
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot start " + command.get(0), e);
         }
         awaitPing(Duration.ofSeconds(10));
     }
 
-    /** Starts the process again on the same port, with the same arguments (after {@link #stop}). */
+    /** Starts the node again on the same port, with the same arguments (after {@link #stop}). */
     public void restart() {
         launch();
     }
 
-    /** Kills the process (SIGKILL: like a crash) and waits until it is gone. */
+    /** Kills the node (SIGKILL: like a crash) and waits until it is gone. */
     public synchronized void stop() {
-        Process p = process;
-        if (p == null) {
-            return;
+        if (node != null) {
+            node.kill();
         }
-        p.destroyForcibly();
-        try {
-            p.waitFor(10, TimeUnit.SECONDS);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
-        LIVE.remove(p);
-        process = null;
     }
 
-    /** SIGSTOP: the server keeps its sockets but answers nothing (a hung or black-holed store). */
+    /** Freezes the node (SIGSTOP, or a paused container): it keeps its sockets but answers nothing. */
     public void pause() {
-        signal("-STOP");
+        node.pause();
     }
 
-    /** SIGCONT after {@link #pause}. */
+    /** Undoes {@link #pause}. */
     public void resume() {
-        signal("-CONT");
-    }
-
-    private void signal(String sig) {
-        try {
-            Process k = new ProcessBuilder("kill", sig, Long.toString(pid())).inheritIO().start();
-            if (!k.waitFor(5, TimeUnit.SECONDS) || k.exitValue() != 0) {
-                throw new IllegalStateException("kill " + sig + " failed");
-            }
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException(e);
-        }
+        node.resume();
     }
 
     /** Runs {@code redis-cli -h 127.0.0.1 -p port args...} and returns its standard output. */
@@ -239,7 +198,7 @@ public final class RedisServer implements AutoCloseable {
         long deadline = System.nanoTime() + max.toNanos();
         while (true) {
             if (!isRunning()) {
-                throw new IllegalStateException(name + " exited at start; see " + dir.resolve("server.log"));
+                throw new IllegalStateException(name + " exited at start; " + node.diagnostics());
             }
             if (ping()) {
                 return;
@@ -270,8 +229,10 @@ public final class RedisServer implements AutoCloseable {
     }
 
     @Override
-    public void close() {
-        stop();
+    public synchronized void close() {
+        if (node != null) {
+            node.close();
+        }
     }
 
     @Override

@@ -1,32 +1,28 @@
 package io.tlssessioncache.redis;
 
 import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.extension.AfterAllCallback;
 import org.junit.jupiter.api.extension.BeforeAllCallback;
 import org.junit.jupiter.api.extension.ExtensionContext;
 
 /**
- * JUnit 5 extension that starts real Redis processes for a test class and kills them afterwards:
+ * JUnit 5 extension that starts real Redis nodes for a test class and kills them afterwards:
  * <pre>
  * {@literal @}RegisterExtension
  * static final RedisServers REDIS = RedisServers.standalone();   // or .cluster(), .standaloneAndCluster()
  * ... REDIS.standaloneServer().uri(), REDIS.clusterServers().uri()
  * </pre>
- * Processes run from a fresh temporary directory on free loopback ports with persistence off. When
- * {@code redis-server} is not installed the class is skipped (an assumption), except when the
+ * Nodes run from a fresh temporary directory on free loopback ports with persistence off, as local
+ * processes or as containers ({@link RedisBackend} chooses once per JVM and says which in the test
+ * output). When the backend cannot run Redis the class is skipped (an assumption), except when the
  * environment variable {@code CI} is set: then it fails with a clear message, because CI must run
- * these tests. (Testcontainers is not used: these machines have no Docker daemon, and a local
- * {@code redis-server} starts in milliseconds.)
+ * these tests.
  */
 public final class RedisServers implements BeforeAllCallback, AfterAllCallback {
     private final boolean wantStandalone;
@@ -53,41 +49,20 @@ public final class RedisServers implements BeforeAllCallback, AfterAllCallback {
         return new RedisServers(true, true);
     }
 
-    /** Skips (or, with {@code CI} set, fails) unless {@code redis-server} and {@code redis-cli} are on the PATH. */
+    /**
+     * Skips (or, with {@code CI} set, fails) unless this JVM's {@link RedisBackend} can run Redis:
+     * {@code redis-server} and {@code redis-cli} on the PATH, or a Docker engine.
+     */
     public static void requireRedis() {
-        boolean present = which("redis-server") != null && which("redis-cli") != null;
-        if (present) {
-            return;
-        }
-        String msg = "redis-server/redis-cli not found on PATH (apt-get install redis-server)";
-        if (System.getenv("CI") != null) {
-            throw new IllegalStateException(msg + ": CI must run the Redis tests");
-        }
-        Assumptions.assumeTrue(false, msg + ": skipping Redis tests");
-    }
-
-    static String redisServerBinary() {
-        String p = which("redis-server");
-        return p == null ? "redis-server" : p;
-    }
-
-    private static String which(String name) {
-        String path = System.getenv("PATH");
-        if (path == null) {
-            return null;
-        }
-        for (String d : path.split(java.io.File.pathSeparator)) {
-            Path p = Path.of(d, name);
-            if (Files.isExecutable(p)) {
-                return p.toString();
-            }
-        }
-        return null;
+        RedisBackend.get().require();
     }
 
     @Override
     public void beforeAll(ExtensionContext context) throws Exception {
-        requireRedis();
+        RedisBackend backend = RedisBackend.get();
+        System.out.println("[redis-test] " + context.getDisplayName() + ": Redis in " + backend.name());
+        context.publishReportEntry("redis-backend", backend.description());
+        backend.require();
         dir = Files.createTempDirectory("redis-test-");
         try {
             if (wantStandalone) {
@@ -165,27 +140,9 @@ public final class RedisServers implements BeforeAllCallback, AfterAllCallback {
         return dir;
     }
 
+    /** {@code redis-cli -h 127.0.0.1 -p PORT ARGS...} (on the host, or inside a node's container): its output. */
     static String cli(int port, String... args) {
-        List<String> cmd = new ArrayList<>(List.of("redis-cli", "-h", "127.0.0.1", "-p", Integer.toString(port)));
-        cmd.addAll(List.of(args));
-        try {
-            Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
-            byte[] out = p.getInputStream().readAllBytes();
-            if (!p.waitFor(30, TimeUnit.SECONDS)) {
-                p.destroyForcibly();
-                throw new IllegalStateException("redis-cli timed out: " + cmd);
-            }
-            String s = new String(out, StandardCharsets.UTF_8);
-            if (p.exitValue() != 0) {
-                throw new IllegalStateException("redis-cli failed (" + p.exitValue() + "): " + cmd + "\n" + s);
-            }
-            return s;
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException(e);
-        }
+        return RedisBackend.get().cli(port, List.of(args));
     }
 
     private static void deleteTree(Path root) {

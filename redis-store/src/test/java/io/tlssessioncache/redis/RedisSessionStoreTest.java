@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.tlssessioncache.core.CountingMetrics;
+import io.tlssessioncache.core.NearCacheSessionStore;
 import io.tlssessioncache.core.Revocation;
 import io.tlssessioncache.core.SealedRecordCodec;
 import io.tlssessioncache.core.SealingKeyRing;
@@ -15,6 +16,7 @@ import io.tlssessioncache.core.SessionId;
 import io.tlssessioncache.core.SessionKey;
 import io.tlssessioncache.core.SessionRecord;
 import io.tlssessioncache.core.TestRecords;
+import io.tlssessioncache.core.TlsProtocol;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -64,8 +66,8 @@ class RedisSessionStoreTest {
         FIXTURES.close();
     }
 
-    private static String key(SessionRecord r) {
-        return "tls-session:" + r.namespace() + ":" + r.id().toHex();
+    private static byte[] key(SessionRecord r) {
+        return StoreFixtures.redisKey(r);
     }
 
     @ParameterizedTest
@@ -76,7 +78,7 @@ class RedisSessionStoreTest {
         SessionRecord r = fresh(namespace());
 
         await(store.put(r));
-        assertTrue(s.raw().exists(key(r)), "key is <prefix>:<namespace>:<hex id>");
+        assertTrue(s.raw().exists(key(r)), "key is <prefix>:{}<type><namespace><id>");
         assertEquals(Optional.of(r), await(store.get(r.key())));
         assertEquals(Optional.of(r), await(s.b().remote().get(r.key())), "another client reads it too");
         assertEquals(Optional.of(r), await(store.get(r.key())), "get leaves it in place");
@@ -102,7 +104,7 @@ class RedisSessionStoreTest {
         byte[] raw = s.raw().get(key(r));
         assertTrue(raw != null && raw.length > 200, String.valueOf(s.metrics()));
         assertFalse(contains(raw, r.state(), 16), "no 16-byte run of the state appears in Redis");
-        assertFalse(contains(raw, r.cipherSuite().getBytes(), r.cipherSuite().length()), "metadata is sealed too");
+        assertFalse(contains(raw, r.serverName().getBytes(), r.serverName().length()), "metadata is sealed too");
     }
 
     @ParameterizedTest
@@ -158,19 +160,19 @@ class RedisSessionStoreTest {
     @ValueSource(strings = {"standalone", "cluster"})
     void untrustedValuesAreRejectedMisses(String mode) {
         Servers s = servers(mode);
-        RedisSessionStore store = s.a().remote();
+        NearCacheSessionStore store = s.a().store();
         String ns = namespace();
         long before = s.metrics().count("rejected:tampered");
 
         // 1. garbage
-        SessionKey k1 = new SessionKey(ns, SessionId.random());
-        s.raw().set("tls-session:" + ns + ":" + k1.id().toHex(), "not a sealed record".getBytes());
+        SessionKey k1 = new SessionKey(ns, TlsProtocol.TLS_1_3, SessionId.random());
+        s.raw().set(StoreFixtures.redisKey(k1), "not a sealed record".getBytes());
         assertEquals(Optional.empty(), await(store.get(k1)));
-        assertTrue(s.raw().exists("tls-session:" + ns + ":" + k1.id().toHex()), "get does not delete what it cannot open");
+        assertTrue(s.raw().exists(StoreFixtures.redisKey(k1)), "get does not delete what it cannot open");
 
         // 2. one flipped bit in a good blob
         SessionRecord r2 = fresh(ns);
-        await(store.put(r2));
+        await(s.a().remote().put(r2));
         byte[] blob = s.raw().get(key(r2));
         blob[blob.length / 2] ^= 1;
         s.raw().set(key(r2), blob);
@@ -188,7 +190,13 @@ class RedisSessionStoreTest {
         assertEquals(Optional.empty(), await(store.take(r4.key())));
         assertFalse(s.raw().exists(key(r4)), "take removed it anyway");
 
-        assertEquals(before + 4, s.metrics().count("rejected:tampered"));
+        // 5. a good blob of a TLS 1.3 session copied under the TLS 1.2 key of the same id
+        SessionRecord r5 = fresh(ns);
+        SessionKey asTls12 = new SessionKey(ns, TlsProtocol.TLS_1_2, r5.id());
+        s.raw().set(StoreFixtures.redisKey(asTls12), new SealedRecordCodec(StoreFixtures.RING).encode(r5));
+        assertEquals(Optional.empty(), await(store.get(asTls12)));
+
+        assertEquals(before + 5, s.metrics().count("rejected:tampered"));
     }
 
     @ParameterizedTest
@@ -199,8 +207,87 @@ class RedisSessionStoreTest {
         SessionRecord r = fresh(ns);
         await(s.a().remote().put(r));
         s.a().revocations().apply(Revocation.namespace(ns, Instant.now().plusSeconds(1)));
-        assertEquals(Optional.empty(), await(s.a().remote().get(r.key())));
-        assertEquals(Optional.empty(), await(s.a().store().get(r.key())));
+        assertEquals(Optional.of(r), await(s.a().remote().get(r.key())), "the Redis store only stores");
+        assertEquals(Optional.empty(), await(s.a().store().get(r.key())), "the near-cache's layer judges");
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"standalone", "cluster"})
+    void oneKeySpacePerProtocol(String mode) {
+        Servers s = servers(mode);
+        SessionRecord tls12 = TestRecords.builder().namespace(namespace()).protocol(TlsProtocol.TLS_1_2)
+                .createdAt(fresh("x").createdAt()).build();
+        await(s.a().store().put(tls12));
+        SessionKey asTicket = new SessionKey(tls12.namespace(), TlsProtocol.TLS_1_3, tls12.id());
+        assertEquals(Optional.empty(), await(s.b().store().take(asTicket)), "a TLS 1.3 take of its id finds nothing");
+        assertTrue(s.raw().exists(key(tls12)), "and deletes nothing");
+        assertEquals(Optional.of(tls12), await(s.b().store().get(tls12.key())), "the TLS 1.2 session still resumes");
+        byte[] k12 = key(tls12);
+        byte[] k13 = StoreFixtures.redisKey(asTicket);
+        assertEquals(k12.length, k13.length);
+        assertFalse(java.util.Arrays.equals(k12, k13), "two keys");
+    }
+
+    @org.junit.jupiter.api.Test
+    void theKeyIsBinaryAndShort() {
+        String ns = "0123456789abcdef0123456789abcdef"; // what the engine derives: 16 bytes as hex
+        SessionRecord r = TestRecords.builder().namespace(ns).build();
+        byte[] k = key(r);
+        assertEquals("tls-session:".length() + 2 + 1 + 16 + 32, k.length);
+        assertEquals("tls-session:{}", new String(k, 0, 14, java.nio.charset.StandardCharsets.US_ASCII));
+        assertEquals(0x14, k[14], "TLS 1.3, packed namespace");
+        assertEquals((byte) 0x01, k[15], "the namespace's first byte, 0x01 from \"01...\"");
+        assertTrue(java.util.Arrays.equals(r.id().toBytes(), java.util.Arrays.copyOfRange(k, k.length - 32, k.length)));
+        KeyLayout layout = new KeyLayout("tls-session");
+        assertEquals(r.key(), layout.parse(k));
+        SessionKey text = new SessionKey("ns-ñ", TlsProtocol.TLS_1_2, r.id());
+        byte[] t = layout.key(text);
+        assertEquals(0x03, t[14], "TLS 1.2, UTF-8 namespace");
+        assertEquals(text, layout.parse(t));
+        assertEquals(null, layout.parse("tls-session:revocations".getBytes()));
+        assertEquals(null, layout.parse(("tls-session:" + ns + ":" + r.id().toHex()).getBytes()), "the old text layout");
+    }
+
+    @org.junit.jupiter.api.Test
+    void sessionsSpreadOverTheClusterEvenWhenTheNamespaceBytesHoldBraces() {
+        // Packed, this namespace is 7b 41 41 7d ...: "{AA}". Were it hashed as Redis Cluster does a
+        // hash tag, every session of the namespace would go to the slot of "AA", on one master.
+        String ns = "7b41417d" + "00".repeat(12);
+        RedisCluster cluster = REDIS.clusterServers();
+        java.util.Set<Integer> slots = new java.util.HashSet<>();
+        java.util.Set<Integer> masters = new java.util.HashSet<>();
+        for (int i = 0; i < 30; i++) {
+            byte[] k = key(TestRecords.builder().namespace(ns).build());
+            slots.add(io.lettuce.core.cluster.SlotHash.getSlot(k));
+            masters.add(cluster.masterFor(k).port());
+        }
+        assertTrue(slots.size() >= 25, "slots " + slots.size());
+        assertEquals(3, masters.size(), "every master gets sessions");
+        // And on the real cluster: written through the store, found on every master.
+        Servers s = servers("cluster");
+        for (int i = 0; i < 30; i++) {
+            await(s.a().remote().put(TestRecords.builder().namespace(ns).createdAt(fresh("x").createdAt()).build()));
+        }
+        for (RedisServer m : cluster.masters()) {
+            assertTrue(m.cli("--scan", "--pattern", "tls-session:{}*").lines().anyMatch(l -> !l.isBlank()),
+                    "master " + m.port() + " holds sessions");
+        }
+    }
+
+    @org.junit.jupiter.api.Test
+    void aTypicalSessionCostsAtMost400BytesOfRedisMemory() {
+        // An OpenSSL server session without a client certificate is 150-170 bytes (i2d_SSL_SESSION),
+        // SNI "localhost": measured by MEMORY USAGE on a real Redis (docs/deployment.md, "Sizing").
+        Servers s = servers("standalone");
+        String ns = "0123456789abcdef0123456789abcdef";
+        for (TlsProtocol p : TlsProtocol.values()) {
+            SessionRecord r = TestRecords.builder().namespace(ns).protocol(p).serverName("localhost").stateLength(170)
+                    .createdAt(fresh("x").createdAt()).build();
+            await(s.a().remote().put(r));
+            long bytes = s.raw().memoryUsage(key(r));
+            System.out.printf("MEASURED Redis MEMORY USAGE of a %s session (170-byte state): %d bytes%n", p, bytes);
+            assertTrue(bytes <= 400, p + ": " + bytes + " bytes");
+        }
     }
 
     private static boolean contains(byte[] hay, byte[] needle, int run) {

@@ -17,7 +17,7 @@ class RedisSessionStoresTest {
 
     @Test
     void standaloneUris() {
-        RedisSessionStores.Target t = RedisSessionStores.parse("redis://app:pw@10.0.0.5:6380/2");
+        RedisUris.Target t = RedisUris.parse("redis://app:pw@10.0.0.5:6380/2");
         assertFalse(t.cluster());
         RedisURI u = t.uris().getFirst();
         assertEquals("10.0.0.5", u.getHost());
@@ -27,13 +27,13 @@ class RedisSessionStoresTest {
         assertEquals("app", credentials.getUsername());
         assertEquals("pw", new String(credentials.getPassword()));
         assertFalse(u.isSsl());
-        assertTrue(RedisSessionStores.parse("rediss://h:6379").uris().getFirst().isSsl());
-        assertEquals("/run/redis.sock", RedisSessionStores.parseUri("redis-socket:///run/redis.sock").uris().getFirst().getSocket());
+        assertTrue(RedisUris.parse("rediss://h:6379").uris().getFirst().isSsl());
+        assertEquals("/run/redis.sock", RedisUris.parse("redis-socket:///run/redis.sock").uris().getFirst().getSocket());
     }
 
     @Test
     void sentinelUris() {
-        RedisURI u = RedisSessionStores.parse("redis-sentinel://:pw@s1:26379,s2:26380/?sentinelMasterId=mymaster")
+        RedisURI u = RedisUris.parse("redis-sentinel://:pw@s1:26379,s2:26380/?sentinelMasterId=mymaster")
                 .uris().getFirst();
         assertEquals("mymaster", u.getSentinelMasterId());
         assertEquals(2, u.getSentinels().size());
@@ -42,7 +42,7 @@ class RedisSessionStoresTest {
 
     @Test
     void clusterUris() {
-        RedisSessionStores.Target t = RedisSessionStores.parse("redis-cluster://u:p@a:7000,b:7001, c:7002");
+        RedisUris.Target t = RedisUris.parse("redis-cluster://u:p@a:7000,b:7001, c:7002");
         assertTrue(t.cluster());
         List<RedisURI> seeds = t.uris();
         assertEquals(3, seeds.size());
@@ -50,20 +50,31 @@ class RedisSessionStoresTest {
         assertEquals(7002, seeds.get(2).getPort());
         assertEquals("u", seeds.get(1).getCredentialsProvider().resolveCredentials().block().getUsername());
         assertFalse(seeds.getFirst().isSsl());
-        assertTrue(RedisSessionStores.parse("rediss-cluster://a:7000,b:7001").uris().get(1).isSsl());
+        assertTrue(RedisUris.parse("rediss-cluster://a:7000,b:7001").uris().get(1).isSsl());
     }
 
     @Test
     void badUrisAreClearErrorsWithoutPasswords() {
         for (String bad : List.of("", "localhost:6379", "http://u:secretpw@h:1", "memcached://h:11211",
-                "redis-cluster://u:secretpw@a:1,,b:2")) {
-            IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> RedisSessionStores.parse(bad));
+                "redis-cluster://u:secretpw@a:1,,b:2", "redis:secretpw@h", "redis://u:secretpw")) {
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> RedisUris.parse(bad));
             assertFalse(e.getMessage().contains("secretpw"), e.getMessage());
         }
-        assertTrue(assertThrows(IllegalArgumentException.class, () -> RedisSessionStores.parse("http://h:1"))
+        assertTrue(assertThrows(IllegalArgumentException.class, () -> RedisUris.parse("http://h:1"))
                 .getMessage().contains("redis-cluster://"), "the message lists the accepted forms");
-        assertEquals("redis://***@h:1/0", RedisSessionStores.redact("redis://u:pw@h:1/0"));
+    }
+
+    @Test
+    void redactedFormsAreRebuiltFromWhatParsed() {
+        assertEquals("redis://***@h:1/2", RedisSessionStores.redact("redis://u:pw@h:1/2"));
+        assertEquals("redis://***@h:1", RedisSessionStores.redact("redis://:pw@h:1/0"));
         assertEquals("redis://h:1", RedisSessionStores.redact("redis://h:1"));
+        assertEquals("redis-cluster://***@a:1,b:2", RedisSessionStores.redact("redis-cluster://u:p@a:1,b:2"));
+        assertEquals("redis-sentinel://s1:26379,s2:26380?sentinelMasterId=m",
+                RedisSessionStores.redact("redis-sentinel://s1:26379,s2:26380/?sentinelMasterId=m"));
+        assertEquals("redis-socket:///run/redis.sock", RedisSessionStores.redact("redis-socket:///run/redis.sock"));
+        assertEquals("(not a Redis URI)", RedisSessionStores.redact("redis:secret@h"));
+        assertEquals("redis://(unparseable)", RedisSessionStores.redact("redis://u:secret"));
     }
 
     @Test

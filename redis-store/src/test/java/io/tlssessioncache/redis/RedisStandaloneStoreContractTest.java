@@ -1,6 +1,7 @@
 package io.tlssessioncache.redis;
 
 import io.tlssessioncache.core.CountingMetrics;
+import io.tlssessioncache.core.FakeTime;
 import io.tlssessioncache.core.RevocationWatermarks;
 import io.tlssessioncache.core.SessionStore;
 import io.tlssessioncache.core.SessionStoreContract;
@@ -8,7 +9,8 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * cache-core's store contract (exact-key lookups, get leaves, take deletes — also under 16
- * concurrent takers —, remove, namespace isolation, revocations) against the product's fleet store:
+ * concurrent takers —, remove, namespace and protocol isolation, expiry by the store's clock,
+ * revocations) against the product's fleet store:
  * the near-cache over Redis, on a real standalone Redis.
  */
 class RedisStandaloneStoreContractTest extends SessionStoreContract {
@@ -18,8 +20,9 @@ class RedisStandaloneStoreContractTest extends SessionStoreContract {
     private RedisNearCache current;
 
     @Override
-    protected SessionStore createStore() {
-        current = RedisSessionStores.open(REDIS.standaloneServer().uri(), StoreFixtures.options(new CountingMetrics()).build());
+    protected SessionStore createStore(FakeTime time) {
+        current = RedisSessionStores.open(REDIS.standaloneServer().uri(), StoreFixtures.options(new CountingMetrics())
+                .clock(time.clock()).ticker(time).build());
         return current.store();
     }
 

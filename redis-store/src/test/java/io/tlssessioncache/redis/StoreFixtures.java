@@ -29,6 +29,16 @@ public final class StoreFixtures implements AutoCloseable {
         return RedisStoreOptions.builder().keyRing(RING).metrics(metrics).lookupDeadline(Duration.ofSeconds(2));
     }
 
+    /** The Redis key of a session under the default prefix. */
+    public static byte[] redisKey(SessionRecord r) {
+        return redisKey(r.key());
+    }
+
+    /** The Redis key of a session key under the default prefix. */
+    public static byte[] redisKey(io.tlssessioncache.core.SessionKey k) {
+        return new KeyLayout(RedisStoreOptions.DEFAULT_KEY_PREFIX).key(k);
+    }
+
     /** Opens a near-cache over {@code uri}, closed with this fixture. */
     public RedisNearCache open(String uri, RedisStoreOptions options) {
         RedisNearCache c = RedisSessionStores.open(uri, options);
@@ -58,6 +68,18 @@ public final class StoreFixtures implements AutoCloseable {
             return stage.toCompletableFuture().get(10, TimeUnit.SECONDS);
         } catch (Exception e) {
             throw new AssertionError("stage did not complete normally", e);
+        }
+    }
+
+    /**
+     * Waits (bounded) for a write and says whether it was acknowledged; a write that fails is an
+     * answer too (the store says it did not store), only a hang fails the test.
+     */
+    public static boolean acknowledged(CompletionStage<?> stage) {
+        try {
+            return stage.toCompletableFuture().handle((v, e) -> e == null).get(10, TimeUnit.SECONDS);
+        } catch (Exception e) {
+            throw new AssertionError("write did not complete", e);
         }
     }
 

@@ -24,8 +24,6 @@ import java.net.SocketAddress;
 import java.nio.charset.StandardCharsets;
 import javax.net.ssl.SSLEngine;
 import javax.net.ssl.SSLSession;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * Answers {@code GET /} with a few plain-text lines describing this connection's TLS session,
@@ -35,18 +33,20 @@ import org.slf4j.LoggerFactory;
 @ChannelHandler.Sharable
 final class ResumptionPage extends SimpleChannelInboundHandler<FullHttpRequest> {
 
-    private static final Logger log = LoggerFactory.getLogger(ResumptionPage.class);
-
     private final ListenerTls tls;
+    private final PeerErrors peerErrors;
 
-    ResumptionPage(ListenerTls tls) {
+    ResumptionPage(ListenerTls tls, PeerErrors peerErrors) {
         this.tls = tls;
+        this.peerErrors = peerErrors;
     }
 
     @Override
     protected void channelRead0(ChannelHandlerContext ctx, FullHttpRequest request) {
         FullHttpResponse response;
         if (request.decoderResult().isFailure()) {
+            // on a closed connection: the peer left in the middle of its request
+            peerErrors.record(ctx.channel(), ctx.channel().isActive() ? PeerErrors.Kind.BAD_REQUEST : PeerErrors.Kind.RESET, null);
             response = text(HttpResponseStatus.BAD_REQUEST, "bad request\n");
             HttpUtil.setKeepAlive(response, false);
         } else if (!"/".equals(new QueryStringDecoder(request.uri()).path())) {
@@ -93,11 +93,5 @@ final class ResumptionPage extends SimpleChannelInboundHandler<FullHttpRequest> 
                 .set(HttpHeaderNames.CACHE_CONTROL, HttpHeaderValues.NO_STORE)
                 .setInt(HttpHeaderNames.CONTENT_LENGTH, content.readableBytes());
         return response;
-    }
-
-    @Override
-    public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
-        log.debug("closing {} after an error: {}", ctx.channel(), cause.toString());
-        ctx.close();
     }
 }

@@ -36,6 +36,9 @@ final class ServeCommand implements Callable<Integer> {
     private static final Set<String> KNOWN_PROTOCOLS = Set.of("TLSv1.2", "TLSv1.3");
     private static final Pattern CONTEXT_NAME = Pattern.compile("[A-Za-z0-9._-]{1,32}");
 
+    /** --max-connections where the platform reports no file limit. */
+    private static final int DEFAULT_MAX_CONNECTIONS_WITHOUT_LIMIT = 10_000;
+
     private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(ServeCommand.class);
 
     @Spec
@@ -103,7 +106,7 @@ final class ServeCommand implements Callable<Integer> {
     @Option(names = "--miss-retry-delay", paramLabel = "DURATION", converter = DurationConverter.class,
             description = "Redis store only: a lookup that found nothing asks Redis once more after this delay, "
                     + "within --lookup-deadline (a session stored by another node a moment ago may not have "
-                    + "reached Redis yet); 0ms turns it off. Default: 5ms.")
+                    + "reached Redis yet); a second command for every miss. Default: 0ms (off).")
     Duration missRetryDelay;
 
     @Option(names = "--key-prefix", paramLabel = "PREFIX",
@@ -116,6 +119,25 @@ final class ServeCommand implements Callable<Integer> {
                     + "the first key seals, all open). Default: the environment variable " + SessionStores.SEALING_KEYS_ENV
                     + "; without either, a key for this process only is generated (other servers cannot resume its sessions)."})
     Path sealingKeyFile;
+
+    @Option(names = "--request-head-timeout", paramLabel = "DURATION", converter = DurationConverter.class, defaultValue = "10s",
+            description = "How long after the TLS handshake a connection's first request may take to arrive in full "
+                    + "(HTTP/1.1: request line, headers and body; HTTP/2: preface and the first stream's HEADERS), "
+                    + "however slowly its bytes come; later HTTP/1.1 requests get the same from their first byte. "
+                    + "0s: no limit. Default: ${DEFAULT-VALUE}.")
+    Duration requestHeadTimeout;
+
+    @Option(names = "--max-connections", paramLabel = "N",
+            description = "Most open client connections over all listeners; one more is closed at accept (a TCP reset, "
+                    + "before any TLS work) and counted. Default: 90% of the process's open-file limit "
+                    + "(ulimit -n) minus " + ConnectionLimiter.FD_RESERVE + " kept for Redis, logs and the metrics listener.")
+    Integer maxConnections;
+
+    @Option(names = "--peer-error-log-interval", paramLabel = "DURATION", converter = DurationConverter.class, defaultValue = "60s",
+            description = "Peers' errors (resets, failed handshakes, bad records, timeouts) are counted and logged at DEBUG; "
+                    + "at INFO (WARN when connections were refused) at most one summary line per interval. "
+                    + "Default: ${DEFAULT-VALUE}.")
+    Duration peerErrorLogInterval;
 
     @Option(names = "--metrics-listen", paramLabel = "HOST:PORT", converter = HostPort.Converter.class,
             description = "Also serve the meters (lookups, hits, misses, rejections, store errors, lookup latency) "
@@ -200,6 +222,15 @@ final class ServeCommand implements Callable<Integer> {
         if (missRetryDelay != null && missRetryDelay.compareTo(Duration.ofSeconds(1)) > 0) {
             throw new ParameterException(cl, "--miss-retry-delay must be at most 1s");
         }
+        if (requestHeadTimeout.compareTo(Duration.ofMinutes(10)) > 0) {
+            throw new ParameterException(cl, "--request-head-timeout must be at most 10m");
+        }
+        if (maxConnections != null && maxConnections < 1) {
+            throw new ParameterException(cl, "--max-connections must be at least 1");
+        }
+        if (peerErrorLogInterval.compareTo(Duration.ofSeconds(1)) < 0) {
+            throw new ParameterException(cl, "--peer-error-log-interval must be at least 1s");
+        }
         if (!CONTEXT_NAME.matcher(contextName).matches()) {
             throw new ParameterException(cl, "--context-name must be 1 to 32 characters of A-Z a-z 0-9 . _ -");
         }
@@ -218,7 +249,11 @@ final class ServeCommand implements Callable<Integer> {
                 Optional.ofNullable(keyPrefix),
                 Optional.ofNullable(sealingKeyFile),
                 Optional.ofNullable(metricsListen),
-                Optional.ofNullable(missRetryDelay));
+                Optional.ofNullable(missRetryDelay),
+                requestHeadTimeout,
+                maxConnections != null ? maxConnections
+                        : (int) ConnectionLimiter.defaultMax().orElse(DEFAULT_MAX_CONNECTIONS_WITHOUT_LIMIT),
+                peerErrorLogInterval);
     }
 
     private static void requireReadable(CommandLine cl, String option, Path file) {

@@ -31,6 +31,8 @@ import org.slf4j.LoggerFactory;
 final class ServerNode implements AutoCloseable {
 
     private static final Logger log = LoggerFactory.getLogger(ServerNode.class);
+    /** Scrapers only (the metrics listener belongs on an internal address); part of the fd reserve. */
+    static final int MAX_METRICS_CONNECTIONS = 16;
 
     private final EventLoopGroup group;
     private final SessionStore store;
@@ -58,12 +60,12 @@ final class ServerNode implements AutoCloseable {
         this.addresses = listeners.stream().map(c -> (InetSocketAddress) c.localAddress()).toList();
     }
 
-    /** Starts with this build's TLS engine. */
     static ServerNode start(ServerSettings settings) throws Exception {
-        return start(settings, Tls.provider());
+        return start(settings, ListenerTls::create);
     }
 
-    static ServerNode start(ServerSettings settings, TlsProvider tlsProvider) throws Exception {
+    /** As {@link #start(ServerSettings)} with another engine per listener (the benchmarks' tcnative server). */
+    static ServerNode start(ServerSettings settings, ListenerTls.Factory tlsFactory) throws Exception {
         GeneratedCertificate generated = null;
         SessionStore store = null;
         EventLoopGroup group = null;
@@ -72,6 +74,9 @@ final class ServerNode implements AutoCloseable {
         // Always counted (cheap); exported only with --metrics-listen.
         PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
         SessionCacheMetrics metrics = MicrometerSessionCacheMetrics.create(registry);
+        PeerErrors peerErrors = new PeerErrors(registry);
+        // One limit for all TLS listeners: file descriptors are per process.
+        ConnectionLimiter limiter = new ConnectionLimiter(settings.maxConnections(), registry, peerErrors, "https");
         try {
             ServerSettings.CertificateFiles certificate;
             if (settings.certificate().isPresent()) {
@@ -85,8 +90,14 @@ final class ServerNode implements AutoCloseable {
             store = SessionStores.open(settings.store(), settings, metrics);
             Transport transport = Transport.choose();
             group = new MultiThreadIoEventLoopGroup(eventLoopThreads(), transport.ioHandlers().get());
+            long interval = settings.peerErrorLogInterval().toNanos();
+            group.scheduleAtFixedRate(() -> peerErrors.summarize(settings.peerErrorLogInterval()),
+                    interval, interval, TimeUnit.NANOSECONDS);
+            log.info("at most {} open connections; a request must arrive within {} of the handshake",
+                    settings.maxConnections(), settings.requestHeadTimeout().isZero() ? "any time"
+                            : settings.requestHeadTimeout().toString().substring(2).toLowerCase(java.util.Locale.ROOT));
             for (HostPort address : settings.listen()) {
-                ListenerTls tls = tlsProvider.newListener(settings, certificate, store, HttpsChannelInitializer.ALPN, metrics);
+                ListenerTls tls = tlsFactory.create(settings, certificate, store, HttpsChannelInitializer.ALPN, metrics);
                 contexts.add(tls);
                 Channel channel;
                 try {
@@ -94,7 +105,8 @@ final class ServerNode implements AutoCloseable {
                             .group(group)
                             .channel(transport.serverChannel())
                             .option(ChannelOption.SO_BACKLOG, 1024)
-                            .childHandler(new HttpsChannelInitializer(tls))
+                            .handler(limiter)
+                            .childHandler(new HttpsChannelInitializer(tls, settings.requestHeadTimeout(), peerErrors))
                             .bind(address.toSocketAddress())
                             .sync()
                             .channel();
@@ -114,6 +126,7 @@ final class ServerNode implements AutoCloseable {
                     channel = new ServerBootstrap()
                             .group(group)
                             .channel(transport.serverChannel())
+                            .handler(new ConnectionLimiter(MAX_METRICS_CONNECTIONS, registry, null, "metrics"))
                             .childHandler(new MetricsEndpoint(registry).initializer())
                             .bind(address.toSocketAddress())
                             .sync()

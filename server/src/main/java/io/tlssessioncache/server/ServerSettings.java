@@ -24,6 +24,9 @@ import java.util.Optional;
  * @param sealingKeyFile  Redis only: the key ring file sealing entries at rest
  * @param metricsListen   where to serve the meters over plain HTTP ({@code GET /metrics}); empty: nowhere
  * @param missRetryDelay  Redis only: when a lookup that found nothing is asked once more (zero: never); empty: the store's default
+ * @param requestHeadTimeout    how long after the handshake a connection's first request may take to arrive in full (zero: no limit)
+ * @param maxConnections        most open client connections over all listeners; more are refused at accept
+ * @param peerErrorLogInterval  how often a summary of peers' errors is logged (if there were any)
  */
 record ServerSettings(
         List<HostPort> listen,
@@ -40,7 +43,10 @@ record ServerSettings(
         Optional<String> keyPrefix,
         Optional<Path> sealingKeyFile,
         Optional<HostPort> metricsListen,
-        Optional<Duration> missRetryDelay) {
+        Optional<Duration> missRetryDelay,
+        Duration requestHeadTimeout,
+        int maxConnections,
+        Duration peerErrorLogInterval) {
 
     ServerSettings {
         listen = List.copyOf(listen);
@@ -56,6 +62,11 @@ record ServerSettings(
         Objects.requireNonNull(sealingKeyFile, "sealingKeyFile");
         Objects.requireNonNull(metricsListen, "metricsListen");
         Objects.requireNonNull(missRetryDelay, "missRetryDelay");
+        Objects.requireNonNull(requestHeadTimeout, "requestHeadTimeout");
+        Objects.requireNonNull(peerErrorLogInterval, "peerErrorLogInterval");
+        if (maxConnections < 1) {
+            throw new IllegalArgumentException("maxConnections must be at least 1");
+        }
         if (listen.isEmpty()) {
             throw new IllegalArgumentException("at least one listen address");
         }

@@ -6,7 +6,6 @@ import io.tlssessioncache.core.SessionCacheMetrics;
 import io.tlssessioncache.core.SessionStore;
 import io.tlssessioncache.redis.RedisSessionStores;
 import io.tlssessioncache.redis.RedisStoreOptions;
-import java.time.Duration;
 
 /**
  * Opens the store a {@link StoreSpec} names: one {@code case} per kind of store.
@@ -42,9 +41,10 @@ final class SessionStores {
     private static RedisStoreOptions redisOptions(ServerSettings settings, SessionCacheMetrics metrics) {
         try {
             RedisStoreOptions.Builder options = RedisStoreOptions.builder()
+                    // The lookup deadline is the store's: it fails a lookup open at the deadline (and
+                    // tells its circuit breaker), so the engine needs none of its own. The command
+                    // timeout follows it by itself (RedisStoreOptions.commandTimeout: never below it).
                     .lookupDeadline(settings.lookupDeadline())
-                    // A command may take longer than a lookup waits for it, never less.
-                    .commandTimeout(max(RedisStoreOptions.DEFAULT_COMMAND_TIMEOUT, settings.lookupDeadline()))
                     .nearCacheMaximumSize(settings.maxSessions())
                     .metrics(metrics);
             settings.keyPrefix().ifPresent(options::keyPrefix);
@@ -57,13 +57,9 @@ final class SessionStores {
             // Neither: the Redis store generates a key ring for this process and warns.
             return options.build();
         } catch (IllegalArgumentException | java.io.UncheckedIOException e) {
-            // Key ring messages name the line and the problem, never a key.
+            // Key ring messages name the line, the file's mode or the problem, never a key.
             throw new StoreOptionException(e.getMessage());
         }
-    }
-
-    private static Duration max(Duration a, Duration b) {
-        return a.compareTo(b) >= 0 ? a : b;
     }
 
     /** The store options are wrong: the user's mistake, reported as such. */

@@ -1,5 +1,6 @@
 package io.tlssessioncache.server;
 
+import io.tlssessioncache.redis.RedisSessionStores;
 import java.net.URI;
 import java.net.URISyntaxException;
 import java.util.Locale;
@@ -25,7 +26,7 @@ sealed interface StoreSpec {
     record Redis(String uri) implements StoreSpec {
         @Override
         public String toString() {
-            return redacted(uri);
+            return RedisSessionStores.redact(uri);
         }
     }
 
@@ -40,25 +41,19 @@ sealed interface StoreSpec {
                 try {
                     new URI(value);
                 } catch (URISyntaxException e) {
-                    // The message would echo the URI, password included.
-                    throw new IllegalArgumentException("'" + redacted(value) + "' is not a valid Redis URI");
+                    // Its message would echo the URI, password included.
+                    throw new IllegalArgumentException("the store is not a valid Redis URI (" + NOT_SHOWN + ")");
                 }
                 return new Redis(value);
             }
-            default -> throw new IllegalArgumentException("'" + redacted(value)
-                    + "' is not a store: use 'memory' or a Redis URI (redis://, rediss://, redis-sentinel://, redis-cluster://)");
+            // A value that is not a URI may still hold a password: "redis:PASSWORD@host" lacks only "//".
+            default -> throw new IllegalArgumentException("the store is neither 'memory' nor a Redis URI (redis://,"
+                    + " rediss://, redis-sentinel://, redis-cluster://; " + NOT_SHOWN + ")");
         }
     }
 
-    /** The URI with any user-info (where Redis passwords live) replaced by {@code ***}. */
-    static String redacted(String uri) {
-        int schemeEnd = uri.indexOf("://");
-        int at = uri.lastIndexOf('@');
-        if (schemeEnd < 0 || at < schemeEnd) {
-            return uri;
-        }
-        return uri.substring(0, schemeEnd + 3) + "***" + uri.substring(at);
-    }
+    /** Why an error does not repeat what was given. */
+    String NOT_SHOWN = "the value is not repeated here: it may hold a password";
 
     final class Converter implements CommandLine.ITypeConverter<StoreSpec> {
         @Override

@@ -130,7 +130,7 @@ class CliTest {
                 new Case(List.of("serve", "--tickets", "-1"), "--tickets must be 0 to 16"),
                 new Case(List.of("serve", "--tickets", "many"), "--tickets"),
                 new Case(List.of("serve", "--context-name", "a b"), "--context-name must be"),
-                new Case(List.of("serve", "--store", "mysql://db"), "is not a store"),
+                new Case(List.of("serve", "--store", "mysql://db"), "is neither 'memory' nor a Redis URI"),
                 new Case(List.of("serve", "--key-prefix", "x"), "only used with a Redis --store"),
                 new Case(List.of("serve", "--miss-retry-delay", "2ms"), "only used with a Redis --store"),
                 new Case(List.of("serve", "--store", "redis://127.0.0.1:6379", "--miss-retry-delay", "2s"),
@@ -155,6 +155,32 @@ class CliTest {
         Run run = run("serve", "--store", "redis://:s3cret@127.0.0.1:1", "--listen", "127.0.0.1:0", "--lookup-deadline", "10ms");
         assertFalse(run.err().contains("s3cret"), run.err());
         assertFalse(run.out().contains("s3cret"), run.out());
+    }
+
+    @Test
+    void storeUrisWithPasswordsInAnyShapeNeverShowThePassword() {
+        java.util.Random random = new java.util.Random(21);
+        for (String shape : io.tlssessioncache.redis.SecretUris.SHAPES) {
+            String password = io.tlssessioncache.redis.SecretUris.password(random);
+            String uri = io.tlssessioncache.redis.SecretUris.uri(shape, "app", password);
+            Run serve = run("serve", "--store", uri, "--listen", "127.0.0.1:0", "--lookup-deadline", "10ms");
+            io.tlssessioncache.redis.SecretUris.assertNoPart(password, serve.out() + serve.err(), "serve --store " + shape);
+            try {
+                io.tlssessioncache.redis.SecretUris.assertNoPart(password, StoreSpec.parse(uri).toString(), shape);
+            } catch (IllegalArgumentException e) {
+                io.tlssessioncache.redis.SecretUris.assertNoPart(password, e.getMessage(), "the error for " + shape);
+            }
+        }
+    }
+
+    @Test
+    void aSealingKeyFileOthersCanReadIsRefused() throws Exception {
+        Path keys = Files.writeString(dir.resolve("keys"), io.tlssessioncache.core.SealingKeyRing.newKeyLine(1) + "\n");
+        Files.setPosixFilePermissions(keys, java.nio.file.attribute.PosixFilePermissions.fromString("rw-r--r--"));
+        Run run = run("serve", "--store", "redis://127.0.0.1:1", "--sealing-key-file", keys.toString(),
+                "--listen", "127.0.0.1:0");
+        assertEquals(2, run.exitCode(), run.err());
+        assertTrue(run.err().contains("mode 0644") && run.err().contains("chmod 600 " + keys), run.err());
     }
 
     @Test

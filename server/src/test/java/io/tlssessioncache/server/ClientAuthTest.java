@@ -3,6 +3,7 @@ package io.tlssessioncache.server;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.tlssessioncache.netty.OpenSslCli;
 import java.nio.file.Path;
 import java.util.List;
 import org.junit.jupiter.api.Test;
@@ -18,12 +19,9 @@ class ClientAuthTest {
 
     @Test
     void requireRefusesClientsWithoutACertificateAndResumesThoseWithOne() throws Exception {
-        Path clientCert = dir.resolve("client-cert.pem");
-        Path clientKey = dir.resolve("client-key.pem");
-        String made = Clients.run(List.of("openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256",
-                "-nodes", "-keyout", clientKey.toString(), "-out", clientCert.toString(), "-subj", "/CN=test-client",
-                "-days", "1"), null, 20);
-        assertTrue(clientCert.toFile().isFile(), made);
+        Path[] client = OpenSslCli.selfSigned(dir, "test-client");
+        Path clientCert = client[0];
+        Path clientKey = client[1];
 
         try (ServerNode server = TestServers.start("serve", "--listen", "127.0.0.1:0", "--listen", "127.0.0.1:0",
                 "--client-auth", "require", "--trust", clientCert.toString())) {

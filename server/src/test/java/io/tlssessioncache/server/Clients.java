@@ -119,6 +119,19 @@ final class Clients {
         }
     }
 
+    /** Calls {@code line} with each line of {@code in}, on a daemon thread of its own, until the stream ends. */
+    static void eachLine(InputStream in, java.util.function.Consumer<String> line) {
+        Thread.ofPlatform().daemon().start(() -> {
+            try (java.io.BufferedReader reader = new java.io.BufferedReader(new java.io.InputStreamReader(in, StandardCharsets.UTF_8))) {
+                for (String l; (l = reader.readLine()) != null; ) {
+                    line.accept(l);
+                }
+            } catch (IOException ignored) {
+                // The process ended.
+            }
+        });
+    }
+
     /** Everything until end of stream, or until the stream broke (what was read so far). */
     static String readAll(InputStream in) {
         ByteArrayOutputStream out = new ByteArrayOutputStream();

@@ -66,32 +66,34 @@ class HttpsServerTest {
         return client.send(request, HttpResponse.BodyHandlers.ofString());
     }
 
-    @Test
-    void jdkClientOverHttp2GetsThePageAndNegotiatesH2() throws Exception {
-        try (HttpClient client = client(HttpClient.Version.HTTP_2)) {
-            HttpResponse<String> response = get(client, a, "/");
+    /** {@code GET /} from {@code server} with a client of {@code version}: a 200 in that version. */
+    private static HttpResponse<String> page(HttpClient.Version version, InetSocketAddress server) throws Exception {
+        try (HttpClient client = client(version)) {
+            HttpResponse<String> response = get(client, server, "/");
             assertEquals(200, response.statusCode(), response::body);
-            assertEquals(HttpClient.Version.HTTP_2, response.version());
-            assertTrue(response.headers().firstValue("content-type").orElse("").startsWith("text/plain"));
-            String body = response.body();
-            assertTrue(body.startsWith("resumed: "), body);
-            assertTrue(body.contains("\nprotocol: TLSv1.3\n"), body);
-            assertTrue(body.contains("\ncipher: TLS_"), body);
-            assertTrue(body.contains("\nalpn: h2\n"), body);
-            assertTrue(body.contains("\nnode: " + HostPort.format(a) + "\n"), body);
+            assertEquals(version, response.version());
+            return response;
         }
     }
 
     @Test
+    void jdkClientOverHttp2GetsThePageAndNegotiatesH2() throws Exception {
+        HttpResponse<String> response = page(HttpClient.Version.HTTP_2, a);
+        assertTrue(response.headers().firstValue("content-type").orElse("").startsWith("text/plain"));
+        String body = response.body();
+        assertTrue(body.startsWith("resumed: "), body);
+        assertTrue(body.contains("\nprotocol: TLSv1.3\n"), body);
+        assertTrue(body.contains("\ncipher: TLS_"), body);
+        assertTrue(body.contains("\nalpn: h2\n"), body);
+        assertTrue(body.contains("\nnode: " + HostPort.format(a) + "\n"), body);
+    }
+
+    @Test
     void jdkClientOverHttp11GetsThePage() throws Exception {
-        try (HttpClient client = client(HttpClient.Version.HTTP_1_1)) {
-            HttpResponse<String> response = get(client, b, "/");
-            assertEquals(200, response.statusCode(), response::body);
-            assertEquals(HttpClient.Version.HTTP_1_1, response.version());
-            // The JDK client offers no ALPN at all when asked for HTTP/1.1; the server falls back to it.
-            assertTrue(response.body().contains("\nalpn: none\n"), response::body);
-            assertTrue(response.body().contains("\nnode: " + HostPort.format(b) + "\n"), response::body);
-        }
+        String body = page(HttpClient.Version.HTTP_1_1, b).body();
+        // The JDK client offers no ALPN at all when asked for HTTP/1.1; the server falls back to it.
+        assertTrue(body.contains("\nalpn: none\n"), body);
+        assertTrue(body.contains("\nnode: " + HostPort.format(b) + "\n"), body);
     }
 
     @Test

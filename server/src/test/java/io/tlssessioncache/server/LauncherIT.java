@@ -5,10 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.io.BufferedReader;
-import java.io.InputStreamReader;
 import java.net.InetSocketAddress;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -48,15 +45,7 @@ class LauncherIT {
                 .start();
         try {
             BlockingQueue<String> stdout = new LinkedBlockingQueue<>();
-            Thread.ofPlatform().daemon().start(() -> {
-                try (BufferedReader in = new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8))) {
-                    for (String line; (line = in.readLine()) != null; ) {
-                        stdout.add(line);
-                    }
-                } catch (Exception ignored) {
-                    // The process ended.
-                }
-            });
+            Clients.eachLine(process.getInputStream(), stdout::add);
             CompletableFuture<String> stderr = CompletableFuture.supplyAsync(() -> Clients.readAll(process.getErrorStream()), Clients.OWN_THREAD);
 
             List<InetSocketAddress> listeners = new ArrayList<>();

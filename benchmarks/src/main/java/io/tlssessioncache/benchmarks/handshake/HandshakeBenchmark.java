@@ -10,6 +10,7 @@ import io.lettuce.core.codec.StringCodec;
 import io.netty.handler.ssl.ClientAuth;
 import io.tlssessioncache.benchmarks.handshake.LoadGenerator.Pattern;
 import io.tlssessioncache.benchmarks.handshake.LoadGenerator.Result;
+import io.tlssessioncache.core.CountingMetrics;
 import io.tlssessioncache.core.InMemorySessionStore;
 import io.tlssessioncache.core.NearCacheSessionStore;
 import io.tlssessioncache.core.SealingKeyRing;
@@ -18,8 +19,8 @@ import io.tlssessioncache.core.SessionKey;
 import io.tlssessioncache.core.SessionRecord;
 import io.tlssessioncache.core.SessionStore;
 import io.tlssessioncache.core.TlsProtocol;
-import io.tlssessioncache.netty.openssl.NativeClient;
-import io.tlssessioncache.netty.openssl.OpenSsl;
+import io.tlssessioncache.netty.internal.NativeClient;
+import io.tlssessioncache.netty.internal.OpenSsl;
 import io.tlssessioncache.redis.RedisSessionStores;
 import io.tlssessioncache.redis.RedisStoreOptions;
 import java.io.IOException;
@@ -446,8 +447,8 @@ public final class HandshakeBenchmark {
             // warm-up: the JIT and connections, on keys not measured afterwards
             for (int i = 0; i < Math.min(n, 2000); i++) {
                 a.get(tls12.get(i)).toCompletableFuture().join();
-                b.get(new SessionKey("bench", SessionId.random())).toCompletableFuture().join();
-                noRetry.get(new SessionKey("bench", SessionId.random())).toCompletableFuture().join();
+                b.get(new SessionKey("bench", TlsProtocol.TLS_1_2, SessionId.random())).toCompletableFuture().join();
+                noRetry.get(new SessionKey("bench", TlsProtocol.TLS_1_2, SessionId.random())).toCompletableFuture().join();
                 bytes.sync().get(rawKey);
             }
             // Interleaved, so that load changes (and the invalidation messages each take publishes)
@@ -458,8 +459,8 @@ public final class HandshakeBenchmark {
                 time(remote, () -> b.get(unseen).toCompletableFuture().join());
                 time(take, () -> b.take(tls13.get(0)).toCompletableFuture().join());
                 tls13.removeFirst();
-                time(miss, () -> b.get(new SessionKey("bench", SessionId.random())).toCompletableFuture().join());
-                time(missNoRetry, () -> noRetry.get(new SessionKey("bench", SessionId.random())).toCompletableFuture().join());
+                time(miss, () -> b.get(new SessionKey("bench", TlsProtocol.TLS_1_2, SessionId.random())).toCompletableFuture().join());
+                time(missNoRetry, () -> noRetry.get(new SessionKey("bench", TlsProtocol.TLS_1_2, SessionId.random())).toCompletableFuture().join());
                 time(raw, () -> bytes.sync().get(rawKey));
             }
             s.lookup.add(row("near-cache hit (TLS 1.2 `get`, same node)", near));
@@ -478,9 +479,9 @@ public final class HandshakeBenchmark {
         byte[] state = new byte[147];
         random.nextBytes(state);
         Instant now = Instant.now();
-        SessionKey key = new SessionKey("bench", SessionId.random());
-        store.put(new SessionRecord(key, protocol, "TLS_AES_128_GCM_SHA256", "localhost", null, null, now,
-                now.plus(Duration.ofHours(1)), state)).toCompletableFuture().join();
+        SessionKey key = new SessionKey("bench", protocol, SessionId.random());
+        store.put(new SessionRecord(key, "localhost", null, now, now.plus(Duration.ofHours(1)), state))
+                .toCompletableFuture().join();
         return key;
     }
 

@@ -1,7 +1,7 @@
 package io.tlssessioncache.benchmarks.handshake;
 
-import io.tlssessioncache.netty.openssl.ClientSession;
-import io.tlssessioncache.netty.openssl.NativeClient;
+import io.tlssessioncache.netty.internal.ClientSession;
+import io.tlssessioncache.netty.internal.NativeClient;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.time.Duration;

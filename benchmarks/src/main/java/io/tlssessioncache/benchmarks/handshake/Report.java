@@ -1,7 +1,7 @@
 package io.tlssessioncache.benchmarks.handshake;
 
 import io.tlssessioncache.benchmarks.handshake.LoadGenerator.Result;
-import io.tlssessioncache.netty.openssl.OpenSsl;
+import io.tlssessioncache.netty.internal.OpenSsl;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;

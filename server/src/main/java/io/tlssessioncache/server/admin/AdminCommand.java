@@ -1,9 +1,9 @@
 package io.tlssessioncache.server.admin;
 
 import io.tlssessioncache.core.SealingKeyRing;
-import io.tlssessioncache.redis.admin.AdminException;
-import io.tlssessioncache.redis.admin.AdminOptions;
-import io.tlssessioncache.redis.admin.SessionAdmin;
+import io.tlssessioncache.redis.AdminException;
+import io.tlssessioncache.redis.AdminOptions;
+import io.tlssessioncache.redis.SessionAdmin;
 import java.io.PrintWriter;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;

@@ -19,8 +19,7 @@ final class Converters {
             try {
                 return SessionId.fromHex(value.strip());
             } catch (IllegalArgumentException e) {
-                throw new CommandLine.TypeConversionException("'" + abbreviate(value)
-                        + "' is not a session id: give the 64 hex digits of the TLS 1.3 ticket or TLS 1.2 session id");
+                throw refused(value, "a session id: give the 64 hex digits of the TLS 1.3 ticket or TLS 1.2 session id");
             }
         }
     }
@@ -38,8 +37,7 @@ final class Converters {
                     // reported below
                 }
             }
-            throw new CommandLine.TypeConversionException("'" + abbreviate(value)
-                    + "' is not a SHA-256: give 64 hex digits (openssl x509 -noout -fingerprint -sha256 -in CERT)");
+            throw refused(value, "a SHA-256: give 64 hex digits (openssl x509 -noout -fingerprint -sha256 -in CERT)");
         }
     }
 
@@ -54,14 +52,15 @@ final class Converters {
                 d = null; // reported below, with this option's examples
             }
             if (d == null || d.isNegative() || d.isZero()) {
-                throw new CommandLine.TypeConversionException("'" + abbreviate(value)
-                        + "' is not a duration: write a number and a unit, e.g. 90s, 30m, 2h, 7d");
+                throw refused(value, "a duration: write a number and a unit, e.g. 90s, 30m, 2h, 7d");
             }
             return d;
         }
     }
 
-    private static String abbreviate(String s) {
-        return s.length() > 80 ? s.substring(0, 80) + "..." : s;
+    /** "'VALUE' is not WHAT", the value cut to 80 characters (it may be a whole pasted line). */
+    private static CommandLine.TypeConversionException refused(String value, String what) {
+        String shown = value.length() > 80 ? value.substring(0, 80) + "..." : value;
+        return new CommandLine.TypeConversionException("'" + shown + "' is not " + what);
     }
 }

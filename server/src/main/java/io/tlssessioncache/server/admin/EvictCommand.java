@@ -2,22 +2,21 @@ package io.tlssessioncache.server.admin;
 
 import io.tlssessioncache.core.Revocation;
 import io.tlssessioncache.core.SessionId;
-import io.tlssessioncache.redis.admin.EvictResult;
-import io.tlssessioncache.redis.admin.SessionAdmin;
-import io.tlssessioncache.redis.admin.SweepOptions;
-import io.tlssessioncache.redis.admin.SweepResult;
+import io.tlssessioncache.core.SessionKey;
+import io.tlssessioncache.redis.EvictResult;
+import io.tlssessioncache.redis.SessionAdmin;
+import io.tlssessioncache.redis.SweepOptions;
+import io.tlssessioncache.redis.SweepResult;
 import java.io.PrintWriter;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.LinkedHashMap;
 import java.util.Map;
-import java.util.concurrent.Callable;
 import picocli.CommandLine;
 import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParameterException;
-import picocli.CommandLine.ParentCommand;
 
 /**
  * {@code admin evict}: ends sessions. {@code --id} deletes one entry and tells every near-cache;
@@ -26,23 +25,15 @@ import picocli.CommandLine.ParentCommand;
  */
 @Command(name = "evict", sortOptions = false, usageHelpAutoWidth = true,
         description = {
-                "Ends sessions so that no server resumes them. --id deletes one session (any namespace) and drops it from "
+                "Ends sessions so that no server resumes them. --id deletes the sessions with that id (any namespace, TLS 1.2"
+                        + " or 1.3) and drops them from "
                         + "every server's near-cache. --server-name, --client-cert-sha256, --older-than and --all write a "
                         + "revocation watermark (honoured by every server on its next lookup, within milliseconds), then "
                         + "sweep the matching entries out of Redis (rate-limited SCAN of every master; progress on stderr).",
                 "Selecting by server name, client certificate or age needs the sealing key ring to read entries; "
                         + "without it the watermark is still written but only --all can be swept.",
                 ""})
-final class EvictCommand implements Callable<Integer> {
-
-    @ParentCommand
-    AdminCommand parent;
-
-    @CommandLine.Spec
-    CommandLine.Model.CommandSpec spec;
-
-    @Option(names = {"-h", "--help"}, usageHelp = true, description = "Show this help message and exit.")
-    boolean help;
+final class EvictCommand extends AdminSubcommand {
 
     @ArgGroup(exclusive = true, multiplicity = "1", heading = "What to evict (exactly one):%n")
     Selector selector;
@@ -90,8 +81,7 @@ final class EvictCommand implements Callable<Integer> {
     boolean json;
 
     @Override
-    public Integer call() {
-        CommandLine cl = spec.commandLine();
+    void checkUsage(CommandLine cl) {
         if (selector.all && !yes && !dryRun) {
             throw new ParameterException(cl, "--all evicts every session under key prefix '" + parent.keyPrefix
                     + "' on every server: add --yes to confirm (or --dry-run to count them)");
@@ -111,7 +101,11 @@ final class EvictCommand implements Callable<Integer> {
         if (selector.serverName != null && (selector.serverName.isBlank() || selector.serverName.length() > 1024)) {
             throw new ParameterException(cl, "--server-name must be 1 to 1024 characters");
         }
-        return parent.run(cl, admin -> selector.id != null ? evictId(cl, admin) : evictBySelector(cl, admin));
+    }
+
+    @Override
+    int execute(CommandLine cl, SessionAdmin admin) {
+        return selector.id != null ? evictId(cl, admin) : evictBySelector(cl, admin);
     }
 
     private int evictId(CommandLine cl, SessionAdmin admin) {
@@ -119,13 +113,14 @@ final class EvictCommand implements Callable<Integer> {
         PrintWriter out = cl.getOut();
         if (json) {
             Map<String, Object> m = base(r);
-            m.put("keys", r.keys());
+            m.put("keys", r.keys().stream().map(EvictCommand::key).toList());
             out.println(Json.write(m));
         } else if (r.keys().isEmpty()) {
             out.println("no session with id " + selector.id.toHex());
         } else {
             out.println((dryRun ? "would evict " : "evicted ") + r.keys().size() + " session(s): "
-                    + String.join(", ", r.keys()));
+                    + String.join(", ", r.keys().stream()
+                            .map(k -> k.protocol().javaName() + " in namespace " + k.namespace()).toList()));
         }
         out.flush();
         return r.keys().isEmpty() ? AdminCommand.NOTHING_MATCHED : AdminCommand.OK;
@@ -210,6 +205,14 @@ final class EvictCommand implements Callable<Integer> {
         }
         out.flush();
         return s != null && s.matched() == 0 ? AdminCommand.NOTHING_MATCHED : AdminCommand.OK;
+    }
+
+    static Map<String, Object> key(SessionKey k) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("namespace", k.namespace());
+        m.put("protocol", k.protocol().javaName());
+        m.put("id", k.id().toHex());
+        return m;
     }
 
     private Map<String, Object> base(EvictResult r) {

@@ -1,18 +1,18 @@
 package io.tlssessioncache.server.admin;
 
-import static io.tlssessioncache.redis.admin.AdminFixtures.hits;
-import static io.tlssessioncache.redis.admin.AdminFixtures.put;
-import static io.tlssessioncache.redis.admin.AdminFixtures.record;
+import static io.tlssessioncache.redis.AdminFixtures.hits;
+import static io.tlssessioncache.redis.AdminFixtures.put;
+import static io.tlssessioncache.redis.AdminFixtures.record;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.tlssessioncache.core.NearCacheSessionStore;
 import io.tlssessioncache.core.SealingKeyRing;
 import io.tlssessioncache.core.SessionRecord;
 import io.tlssessioncache.core.TestRecords;
-import io.tlssessioncache.redis.RedisNearCache;
+import io.tlssessioncache.redis.AdminFixtures;
 import io.tlssessioncache.redis.RedisServers;
-import io.tlssessioncache.redis.admin.AdminFixtures;
 import io.tlssessioncache.server.TlsSessionCacheCli;
 import java.io.IOException;
 import java.io.PrintWriter;
@@ -56,6 +56,7 @@ class AdminCliTest {
     static void keyFile() throws IOException {
         keyFile = dir.resolve("sealing.keys");
         Files.writeString(keyFile, KEY_LINE + "\n");
+        Files.setPosixFilePermissions(keyFile, java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
     }
 
     record Run(int exitCode, String out, String err, long millis) {
@@ -115,7 +116,7 @@ class AdminCliTest {
                 new Case("is not a SHA-256", "admin", "--store", uri, "evict", "--client-cert-sha256", "12ab"),
                 new Case("is not a duration", "admin", "--store", uri, "evict", "--older-than", "soon"),
                 new Case("Unknown option: '--bogus'", "admin", "--store", uri, "evict", "--all", "--bogus"),
-                new Case("unsupported Redis URI", "admin", "--store", "http://127.0.0.1:1", "stats"),
+                new Case("not a Redis URI", "admin", "--store", "http://127.0.0.1:1", "stats"),
                 new Case("--sealing-key-file /nonexistent: no such readable file",
                         "admin", "--store", uri, "--sealing-key-file", "/nonexistent", "stats"),
                 new Case("--yes only confirms --all", "admin", "--store", uri, "evict", "--server-name", "a", "--yes"),
@@ -125,6 +126,26 @@ class AdminCliTest {
             assertEquals(2, r.exitCode(), String.join(" ", c.args()) + "\n" + r);
             assertTrue(r.err().contains(c.expected()), "expected '" + c.expected() + "' in\n" + r);
             assertTrue(r.err().startsWith("error: ") || r.err().contains("Usage:"), r.toString());
+        }
+    }
+
+    @Test
+    void aKeyRingFileOthersCanReadIsRefusedAndStoreUrisNeverShowTheirPassword() throws Exception {
+        Path shared = dir.resolve("shared.keys");
+        Files.writeString(shared, KEY_LINE + "\n");
+        Files.setPosixFilePermissions(shared, java.nio.file.attribute.PosixFilePermissions.fromString("rw-r-----"));
+        Run refused = run("admin", "--store", REDIS.standaloneServer().uri(), "--sealing-key-file", shared.toString(),
+                "stats");
+        assertEquals(2, refused.exitCode(), refused.toString());
+        assertTrue(refused.err().contains("mode 0640") && refused.err().contains("chmod 600 " + shared), refused.toString());
+
+        java.util.Random random = new java.util.Random(22);
+        for (String shape : io.tlssessioncache.redis.SecretUris.SHAPES) {
+            String password = io.tlssessioncache.redis.SecretUris.password(random);
+            Run r = run("admin", "--store", io.tlssessioncache.redis.SecretUris.uri(shape, "tls-admin", password),
+                    "--timeout", "1s", "stats");
+            assertTrue(r.exitCode() == 2 || r.exitCode() == 3, shape + ": " + r);
+            io.tlssessioncache.redis.SecretUris.assertNoPart(password, r.out() + r.err(), "admin --store " + shape);
         }
     }
 
@@ -182,14 +203,14 @@ class AdminCliTest {
     @Test
     void evictBySelectorsWithJsonAndExitCodes() throws Exception {
         String prefix = AdminFixtures.freshPrefix();
-        try (RedisNearCache store = AdminFixtures.openStore(REDIS.standaloneServer().uri(), prefix, RING)) {
+        try (NearCacheSessionStore store = AdminFixtures.openStore(REDIS.standaloneServer().uri(), prefix, RING)) {
             byte[] cert = TestRecords.bytes(32, 99);
             SessionRecord a1 = record("a.test", null, Duration.ofMinutes(1));
             SessionRecord a2 = record("a.test", null, Duration.ofMinutes(1));
             SessionRecord b = record("b.test", null, Duration.ofMinutes(1));
             SessionRecord x = record("b.test", cert, Duration.ofMinutes(1));
             SessionRecord old = record("c.test", null, Duration.ofHours(5));
-            put(store.store(), a1, a2, b, x, old);
+            put(store, a1, a2, b, x, old);
 
             // --all without --yes: refused, nothing changes.
             Run noYes = admin(prefix, "evict", "--all");
@@ -202,16 +223,16 @@ class AdminCliTest {
             assertEquals(0, dry.exitCode(), dry.toString());
             assertEquals("2 True False 0", json(dry.out(), "d['matched'], d['dryRun'], d['watermark']['written'], d['sweep']['deleted']")
                     .replaceAll("[(),]", ""));
-            assertTrue(hits(store.store(), a1.key()));
+            assertTrue(hits(store, a1.key()));
 
             Run byName = admin(prefix, "evict", "--server-name", "a.test", "--json");
             assertEquals(0, byName.exitCode(), byName.toString());
             assertEquals("2 2 SERVER_NAME a.test", json(byName.out(),
                     "d['sweep']['matched'], d['sweep']['deleted'], d['watermark']['scope'], d['watermark']['value']")
                     .replaceAll("[(),']", ""));
-            AdminFixtures.awaitMiss(store.store(), a1.key());
-            AdminFixtures.awaitMiss(store.store(), a2.key());
-            assertTrue(hits(store.store(), b.key()));
+            AdminFixtures.awaitMiss(store, a1.key());
+            AdminFixtures.awaitMiss(store, a2.key());
+            assertTrue(hits(store, b.key()));
 
             // Again: nothing left to match.
             Run again = admin(prefix, "evict", "--server-name", "a.test");
@@ -221,12 +242,12 @@ class AdminCliTest {
                     HexFormat.ofDelimiter(":").withUpperCase().formatHex(cert));
             assertEquals(0, byCert.exitCode(), byCert.toString());
             assertTrue(byCert.out().contains("deleted 1"), byCert.toString());
-            AdminFixtures.awaitMiss(store.store(), x.key());
+            AdminFixtures.awaitMiss(store, x.key());
 
             Run byAge = admin(prefix, "evict", "--older-than", "1h", "--max-keys-per-second", "100", "--scan-count", "2");
             assertEquals(0, byAge.exitCode(), byAge.toString());
-            AdminFixtures.awaitMiss(store.store(), old.key());
-            assertTrue(hits(store.store(), b.key()));
+            AdminFixtures.awaitMiss(store, old.key());
+            assertTrue(hits(store, b.key()));
 
             Run stats = admin(prefix, "stats", "--json");
             assertEquals(0, stats.exitCode(), stats.toString());
@@ -246,17 +267,17 @@ class AdminCliTest {
             Run byId = admin(prefix, "evict", "--id", b.id().toHex(), "--json");
             assertEquals(0, byId.exitCode(), byId.toString());
             assertEquals("1", json(byId.out(), "len(d['keys'])"));
-            AdminFixtures.awaitMiss(store.store(), b.key());
+            AdminFixtures.awaitMiss(store, b.key());
             assertEquals(1, admin(prefix, "evict", "--id", b.id().toHex()).exitCode());
 
             // Without a key ring: a selector writes the watermark but cannot sweep, and says so.
             SessionRecord c = record("d.test", null, Duration.ofMinutes(1));
-            put(store.store(), c);
+            put(store, c);
             Run blind = run("admin", "--store", REDIS.standaloneServer().uri(), "--key-prefix", prefix,
                     "evict", "--server-name", "d.test");
             assertEquals(0, blind.exitCode(), blind.toString());
             assertTrue(blind.out().contains("needs the sealing key ring"), blind.toString());
-            AdminFixtures.awaitMiss(store.store(), c.key());
+            AdminFixtures.awaitMiss(store, c.key());
             assertEquals(2, run("admin", "--store", REDIS.standaloneServer().uri(), "--key-prefix", prefix,
                     "evict", "--server-name", "d.test", "--dry-run").exitCode());
 

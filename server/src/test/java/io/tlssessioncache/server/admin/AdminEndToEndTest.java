@@ -5,6 +5,8 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.tlssessioncache.core.SealingKeyRing;
+import io.tlssessioncache.netty.OpenSslCli;
+import io.tlssessioncache.netty.Processes;
 import io.tlssessioncache.redis.RedisServers;
 import java.io.BufferedReader;
 import java.io.IOException;
@@ -12,10 +14,10 @@ import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.BlockingQueue;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
@@ -45,18 +47,16 @@ class AdminEndToEndTest {
 
     @Test
     void evictByServerNameStopsResumptionOnTheOtherServerOnly() throws Exception {
-        Path cert = dir.resolve("cert.pem");
-        Path key = dir.resolve("key.pem");
-        run(List.of("openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes",
-                "-keyout", key.toString(), "-out", cert.toString(), "-subj", "/CN=localhost", "-days", "1"), null, 30);
+        Path[] certificate = OpenSslCli.selfSigned(dir, "localhost"); // {cert, key}
         Path keys = dir.resolve("sealing.keys");
         Files.writeString(keys, SealingKeyRing.newKeyLine(1) + "\n");
+        Files.setPosixFilePermissions(keys, java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
         String store = REDIS.standaloneServer().uri();
 
         List<Process> servers = new ArrayList<>();
         try {
-            String a = startServer(servers, cert, key, keys, store);
-            String b = startServer(servers, cert, key, keys, store);
+            String a = startServer(servers, certificate, keys, store);
+            String b = startServer(servers, certificate, keys, store);
 
             Path sessA = dir.resolve("a.pem");
             Path sessB = dir.resolve("b.pem");
@@ -94,12 +94,12 @@ class AdminEndToEndTest {
     }
 
     /** {@code tls-session-cache serve} in a child JVM on this test's class path; returns its HOST:PORT. */
-    private String startServer(List<Process> servers, Path cert, Path key, Path keys, String store) throws Exception {
+    private String startServer(List<Process> servers, Path[] certificate, Path keys, String store) throws Exception {
         String java = ProcessHandle.current().info().command().orElse("java");
         String classPath = System.getProperty("surefire.test.class.path", System.getProperty("java.class.path"));
         Process p = new ProcessBuilder(java, "--enable-native-access=ALL-UNNAMED", "-cp", classPath,
                 "io.tlssessioncache.server.TlsSessionCacheCli", "serve", "--listen", "127.0.0.1:0",
-                "--cert", cert.toString(), "--key", key.toString(), "--store", store,
+                "--cert", certificate[0].toString(), "--key", certificate[1].toString(), "--store", store,
                 "--sealing-key-file", keys.toString(),
                 // Generous: a lookup slower than the deadline is a full handshake, and this machine is busy.
                 "--lookup-deadline", "2s")
@@ -125,7 +125,7 @@ class AdminEndToEndTest {
     }
 
     /** openssl s_client, TLS 1.2, with SNI; sends a request and reads until the server closes. */
-    private static String sClient(String hostPort, String serverName, Path sessOut, Path sessIn) {
+    private static String sClient(String hostPort, String serverName, Path sessOut, Path sessIn) throws Exception {
         List<String> command = new ArrayList<>(List.of("openssl", "s_client", "-connect", hostPort,
                 "-servername", serverName, "-tls1_2", "-ign_eof"));
         if (sessOut != null) {
@@ -134,34 +134,7 @@ class AdminEndToEndTest {
         if (sessIn != null) {
             command.addAll(List.of("-sess_in", sessIn.toString()));
         }
-        return run(command, "GET / HTTP/1.0\r\nHost: " + serverName + "\r\n\r\n", 20);
-    }
-
-    private static String run(List<String> command, String stdin, int timeoutSeconds) {
-        Process p = null;
-        try {
-            p = new ProcessBuilder(command).redirectErrorStream(true).start();
-            Process proc = p;
-            CompletableFuture<String> out = CompletableFuture.supplyAsync(() -> {
-                try {
-                    return new String(proc.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-                } catch (IOException e) {
-                    return "";
-                }
-            });
-            try (var in = p.getOutputStream()) {
-                if (stdin != null) {
-                    in.write(stdin.getBytes(StandardCharsets.US_ASCII));
-                }
-            }
-            assertTrue(p.waitFor(timeoutSeconds, TimeUnit.SECONDS), command + " did not finish");
-            return out.get(5, TimeUnit.SECONDS);
-        } catch (Exception e) {
-            throw new AssertionError(command + " failed: " + e, e);
-        } finally {
-            if (p != null) {
-                p.destroyForcibly();
-            }
-        }
+        return Processes.run(command, null, "GET / HTTP/1.0\r\nHost: " + serverName + "\r\n\r\n",
+                Duration.ofSeconds(20)).output();
     }
 }
