@@ -12,9 +12,11 @@ import javax.net.ssl.SSLEngine;
 
 /**
  * The TLS side of one listener: its own {@link ResumingSslContext} (every listener is an
- * independent server instance; they share only the session store).
+ * independent server instance; they share only the session store). Not final only for the
+ * benchmarks' {@code TcnativeServe}, which runs the same server on Netty's tcnative engine
+ * through {@link ServerNode#start(ServerSettings, Factory)}.
  */
-final class ListenerTls implements AutoCloseable {
+class ListenerTls implements AutoCloseable {
     private static final java.time.Duration ENGINE_DEADLINE_MARGIN = java.time.Duration.ofMillis(25);
     private final ResumingSslContext context;
     private final SessionCacheMetrics metrics;
@@ -22,6 +24,18 @@ final class ListenerTls implements AutoCloseable {
     private ListenerTls(ResumingSslContext context, SessionCacheMetrics metrics) {
         this.context = context;
         this.metrics = metrics;
+    }
+
+    /** For a subclass that brings its own TLS handlers (and overrides every method below). */
+    ListenerTls() {
+        this(null, null);
+    }
+
+    /** Makes each listener's TLS side: {@link #create} unless a benchmark swaps the engine. */
+    @FunctionalInterface
+    interface Factory {
+        ListenerTls create(ServerSettings settings, ServerSettings.CertificateFiles certificate, SessionStore store,
+                           ApplicationProtocolConfig alpn, SessionCacheMetrics metrics) throws Exception;
     }
 
     /**

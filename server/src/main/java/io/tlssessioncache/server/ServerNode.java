@@ -5,8 +5,7 @@ import io.netty.channel.Channel;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
-import io.netty.channel.nio.NioIoHandler;
-import io.netty.channel.socket.nio.NioServerSocketChannel;
+import io.netty.util.NettyRuntime;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.tlssessioncache.core.MicrometerSessionCacheMetrics;
@@ -25,7 +24,8 @@ import org.slf4j.LoggerFactory;
 /**
  * A running {@code serve}: one HTTPS listener per {@link ServerSettings#listen() address}, each an
  * independent server instance with its own TLS context, all sharing one session store and one
- * event loop group. {@link #start} returns once every listener is bound; {@link #close} (also run
+ * event loop group, on Netty's native epoll transport where it loads, else NIO ({@link Transport}).
+ * {@link #start} returns once every listener is bound; {@link #close} (also run
  * by the JVM's shutdown hook) stops everything and can be called any number of times.
  */
 final class ServerNode implements AutoCloseable {
@@ -61,6 +61,11 @@ final class ServerNode implements AutoCloseable {
     }
 
     static ServerNode start(ServerSettings settings) throws Exception {
+        return start(settings, ListenerTls::create);
+    }
+
+    /** As {@link #start(ServerSettings)} with another engine per listener (the benchmarks' tcnative server). */
+    static ServerNode start(ServerSettings settings, ListenerTls.Factory tlsFactory) throws Exception {
         GeneratedCertificate generated = null;
         SessionStore store = null;
         EventLoopGroup group = null;
@@ -83,7 +88,8 @@ final class ServerNode implements AutoCloseable {
                         generated.certificate());
             }
             store = SessionStores.open(settings.store(), settings, metrics);
-            group = new MultiThreadIoEventLoopGroup(NioIoHandler.newFactory());
+            Transport transport = Transport.choose();
+            group = new MultiThreadIoEventLoopGroup(eventLoopThreads(), transport.ioHandlers().get());
             long interval = settings.peerErrorLogInterval().toNanos();
             group.scheduleAtFixedRate(() -> peerErrors.summarize(settings.peerErrorLogInterval()),
                     interval, interval, TimeUnit.NANOSECONDS);
@@ -91,13 +97,13 @@ final class ServerNode implements AutoCloseable {
                     settings.maxConnections(), settings.requestHeadTimeout().isZero() ? "any time"
                             : settings.requestHeadTimeout().toString().substring(2).toLowerCase(java.util.Locale.ROOT));
             for (HostPort address : settings.listen()) {
-                ListenerTls tls = ListenerTls.create(settings, certificate, store, HttpsChannelInitializer.ALPN, metrics);
+                ListenerTls tls = tlsFactory.create(settings, certificate, store, HttpsChannelInitializer.ALPN, metrics);
                 contexts.add(tls);
                 Channel channel;
                 try {
                     channel = new ServerBootstrap()
                             .group(group)
-                            .channel(NioServerSocketChannel.class)
+                            .channel(transport.serverChannel())
                             .option(ChannelOption.SO_BACKLOG, 1024)
                             .handler(limiter)
                             .childHandler(new HttpsChannelInitializer(tls, settings.requestHeadTimeout(), peerErrors))
@@ -108,8 +114,9 @@ final class ServerNode implements AutoCloseable {
                     throw new ListenException("cannot listen on " + address + ": " + e.getMessage(), e);
                 }
                 listeners.add(channel);
-                log.info("listener {} ready (store: {}, context: {})",
-                        HostPort.format((InetSocketAddress) channel.localAddress()), settings.store(), settings.contextName());
+                log.info("listener {} ready (store: {}, context: {}, transport: {})",
+                        HostPort.format((InetSocketAddress) channel.localAddress()), settings.store(), settings.contextName(),
+                        transport.name());
             }
             Optional<Channel> metricsListener = Optional.empty();
             if (settings.metricsListen().isPresent()) {
@@ -118,7 +125,7 @@ final class ServerNode implements AutoCloseable {
                 try {
                     channel = new ServerBootstrap()
                             .group(group)
-                            .channel(NioServerSocketChannel.class)
+                            .channel(transport.serverChannel())
                             .handler(new ConnectionLimiter(MAX_METRICS_CONNECTIONS, registry, null, "metrics"))
                             .childHandler(new MetricsEndpoint(registry).initializer())
                             .bind(address.toSocketAddress())
@@ -135,6 +142,15 @@ final class ServerNode implements AutoCloseable {
             shutdown(group, store, generated, contexts, listeners);
             throw e;
         }
+    }
+
+    /**
+     * One event loop per CPU (Netty's default is two): the handlers never block, so a second loop per CPU
+     * only adds hand-offs (an accepted connection registered on another loop costs an eventfd wake-up and a
+     * thread switch). {@code -Dio.netty.eventLoopThreads=N} still decides when given.
+     */
+    static int eventLoopThreads() {
+        return Integer.getInteger("io.netty.eventLoopThreads", NettyRuntime.availableProcessors());
     }
 
     /** The bound address of each TLS listener, in the order of {@link ServerSettings#listen()}. */

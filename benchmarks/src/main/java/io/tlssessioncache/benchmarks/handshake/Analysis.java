@@ -25,7 +25,8 @@ final class Analysis {
         if (!s.reference.isEmpty()) {
             md.append("**OpenSSL alone, same machine, same run** (`openssl s_server -www` vs `openssl s_time -new` / "
                     + "`-reuse`, one client, ECDSA P-256): the library's own resumed/full ratio, with no Java, Netty or "
-                    + "store around it:\n\n| protocol | full connections | resumed connections | resumed/full |\n|---|---|---|---|\n");
+                    + "store around it (for reference: the resumed/full goals were dropped for section 0's comparison "
+                    + "with nginx):\n\n| protocol | full connections | resumed connections | resumed/full |\n|---|---|---|---|\n");
             for (OpensslReference.Ratio ref : s.reference) {
                 md.append(String.format(Locale.ROOT, "| %s | %d | %d | %.2f× |%n", ref.protocol(), ref.newConnections(),
                         ref.reusedConnections(), ref.ratio()));
@@ -33,47 +34,8 @@ final class Analysis {
             md.append('\n');
         }
 
-        for (String p : List.of("TLSv1.3", "TLSv1.2")) {
-            for (String c : List.of(ec, "RSA 2048")) {
-                Result full = r.get(Report.name1(p, "full", c, engine));
-                Result res = r.get(Report.name1(p, "resumed", c, engine));
-                if (full == null || res == null) {
-                    continue;
-                }
-                double goal = p.equals("TLSv1.3") ? 2.5 : 8;
-                double ratio = res.perSecond() / full.perSecond();
-                double cpu = full.serverCpuMicrosPerHandshake() / res.serverCpuMicrosPerHandshake();
-                OpensslReference.Ratio ref = s.reference.stream().filter(x -> x.protocol().equals(p)).findFirst().orElse(null);
-                if (ratio >= goal) {
-                    continue;
-                }
-                md.append(String.format(Locale.ROOT, "- **%s, %s, resumed/full on one node: %.2f× (goal %.1f×).** The "
-                                + "server's CPU per handshake falls %.2f× (%.0f → %.0f µs)%s. ", p, c, ratio, goal, cpu,
-                        full.serverCpuMicrosPerHandshake(), res.serverCpuMicrosPerHandshake(),
-                        ref == null ? "" : String.format(Locale.ROOT,
-                                "; OpenSSL alone (ECDSA, client and server together) gets %.2f× here", ref.ratio())));
-                if (p.equals("TLSv1.3")) {
-                    md.append("A TLS 1.3 resumption (psk_dhe_ke, what OpenSSL clients offer) still does the X25519 key "
-                            + "exchange on both sides and still issues a ticket (a store put); it saves only the "
-                            + "certificate message, the server's signature and the client's verification. With ECDSA "
-                            + "P-256 that signature costs tens of µs, so the server-side saving is small next to the "
-                            + "costs both kinds pay (TCP, Netty, X25519, tickets, store, the lookup handler); with RSA "
-                            + "2048 the signature (~1 ms) dominates a full handshake and the ratio is larger. ");
-                } else {
-                    md.append("A TLS 1.2 abbreviated handshake has no public-key operation at all, so what is left is "
-                            + "the per-connection cost: TCP connect/accept/close, Netty's channel and pipeline, the "
-                            + "ClientHello parse and lookup, `SSL_new`/`SSL_free` and the memory-BIO copies, the request "
-                            + "and response, and the client's own work on the same CPUs. An 8× ratio needs that fixed "
-                            + "cost below 1/8 of a full handshake; with ECDSA the full handshake is itself cheap. ");
-                }
-                md.append("Handshakes/s ratios are compressed further because the server is not the bottleneck: "
-                        + "JFR shows its event-loop thread idle in `select` for a large share of the run while the 4 "
-                        + "client threads (which pay their own X25519 and, for full handshakes, a signature "
-                        + "verification) and other processes share the 2 CPUs, so the server-CPU ratio is the fairer "
-                        + "one. What is left on the server is per-connection work in Netty and the engine, spread thin "
-                        + "(see the profile notes below): no single change recovers a factor.\n");
-            }
-        }
+        // The resumed/full ratio goals were dropped (issue 15): section 0 compares with nginx instead.
+        // What the same-run numbers say about resumed vs full is kept below (tickets, the resumption path).
 
         for (String c : List.of(ec, "RSA 2048")) {
             Result with = r.get(Report.name1("TLSv1.3", "full", c, engine));
@@ -185,41 +147,23 @@ final class Analysis {
 
         md.append("""
 
-                **Profile notes** (JFR `settings=profile` on the engine node's event-loop thread, `--full --only ...`;
-                JFR sees Java frames only, not the time inside OpenSSL's downcalls, and few samples on this machine,
-                so read them as a ranking):
+                **Profile notes** (fixed text from the profile of 2026-12-01, `perf record -g` of each server
+                process, `serve` with `-XX:+PreserveFramePointer` and the JIT's perf map; details, method and
+                numbers in docs/performance-notes.md). Same OpenSSL 3.0 in nginx and this engine: libcrypto and
+                libssl cost about the same per connection in both (TLS 1.3 full: ~475 vs ~435 µs of libcrypto at
+                that load; TLS 1.2 resumed: ~165 vs ~110). The difference is ours: on a resumed TLS 1.2 connection
+                about half of `serve`'s CPU is Java and the JVM (Netty's channel, pipeline, buffers and event loop
+                the largest part; the HTTP codec, this engine's Java code, SslHandler, FFM glue a few % each) and
+                the kernel costs ~1.5× nginx's (more system calls per connection: 25 with epoll, 32 with NIO, see
+                the notes). FFM transitions are not where the time goes (~80 downcalls per connection, 90% already
+                `critical`, ~10–30 ns each). Two per-connection costs stand out in the engine: restricted
+                `MemorySegment.reinterpret` calls that the JIT does not inline end in `Reflection.getCallerClass`
+                stack walks (~1.6% of the CPU of a resumed TLS 1.2 connection: `NativeSsl.create`, the cleaner's
+                `free`, `onGetSession`), and Netty's leak detector capturing a stack trace for 1 in 128 buffers (~1%).
 
-                - Resumed TLS 1.2 (ECDSA, in-memory store; ~190 samples): the node thread's Java time is spread over
-                  Netty's pipeline: `SslHandler.unwrap` → `OpenSslServerEngine.unwrap` → `NativeSsl.handshake` (with
-                  `onGetSession`: a confined arena, `d2i_SSL_SESSION`) about 40% inclusive, the ClientHello hook
-                  (parse, store lookup, handler replacement, `NativeSsl.create`: `SSL_new`, two memory BIOs, a 16 KiB
-                  block) about 27%, the rest accept/registration, writes, promises and close. No frame is above 5% on
-                  its own. A native profile of the same thread (`perf`, cpu-clock, with the JIT's perf map) puts
-                  the Java share at ~26%; the kernel's TCP work on loopback is 40% (a `write` also runs the
-                  receiver's stack), libcrypto + libssl 20%, libc 13% (malloc, OpenSSL 3.0's name lookups and
-                  locks): even with no Java, a resumed TLS 1.2 handshake would cost the server about a third of
-                  a full one, not an eighth.
-                - Full TLS 1.3 (per-call CPU counters in a scratch build, see docs/performance-notes.md): OpenSSL's own
-                  handshake ≈ 290 µs of ≈ 690 µs; each ticket ≈ 40 µs (upcall, `i2d_SSL_SESSION`, record, store put),
-                  of which the Caffeine maintenance hand-off was 10–14 µs before it moved to the writing thread.
-
-                **Done after the profile:** one TLS 1.3 ticket per full handshake by default (`ticketsPerHandshake(1)`,
-                `serve --tickets 1`: half the store writes and Redis memory; browsers, curl and the JDK keep only the
-                newest ticket); Caffeine maintenance on the writing thread (no `ForkJoinPool` wake-up per stored
-                session); one retry of a Redis miss after 5 ms within the deadline (the put/lookup race between
-                nodes: 3-node TLS 1.3 resumption from 96–99% to 100% in these runs); `RedisStoreOptions.eventLoopGroup`
-                to run Lettuce on the server's event loop (section 2).
-
-                **Not done, and why:** reading cipher/SNI/ALPN/peer certificate once per connection instead of per
-                ticket (with one ticket there is nothing left to share); pooling the 16 KiB per-connection block
-                (~1–2 µs per connection, below what a run resolves); one Redis connection per server event loop,
-                so every loop of a multi-loop server gets the shared-loop saving (`serve` keeps Lettuce on its own
-                threads, because with one shared connection the other loops would queue behind a loop busy with
-                handshakes).
-
-                To profile again: `java --enable-native-access=ALL-UNNAMED -XX:StartFlightRecording=filename=bench.jfr,settings=profile -cp benchmarks/target/benchmarks.jar io.tlssessioncache.benchmarks.handshake.HandshakeBenchmark --full --only '^1 node, resumed, TLSv1.2, ECDSA' --out /tmp/x`,
-                then `jfr print --stack-depth 40 --events jdk.ExecutionSample bench.jfr` and group the samples of the
-                `bench-node-engine` threads by frame.
+                To profile again: `benchmarks/vs-nginx.py --out /tmp/x.md --rounds 0 --profile /tmp/prof --java-options=-XX:+PreserveFramePointer`
+                (records each server per row with `perf`), then `benchmarks/perf-breakdown.py /tmp/prof/TLSv1.2-serve-resumed.data
+                --exclude-jit --connections N` (N from the `.json` beside it).
 
                 """);
         return md.toString();

@@ -48,7 +48,8 @@ import org.HdrHistogram.Histogram;
  *
  * <p>Options: {@code --quick} (short windows, default) or {@code --full}; {@code --threads N} client
  * threads (default 4); {@code --out DIR} (default {@code docs}); {@code --jmh-table FILE} a markdown
- * table of JMH results to include; {@code --jmh-command TEXT} how that table was made.
+ * table of JMH results to include; {@code --jmh-command TEXT} how that table was made; {@code --nginx-section FILE}
+ * and {@code --nginx-targets FILE}: section 0 and its target rows, written by {@code benchmarks/vs-nginx.py}.
  */
 public final class HandshakeBenchmark {
 
@@ -81,6 +82,8 @@ public final class HandshakeBenchmark {
         Path out = Path.of("docs");
         Path jmhTable = null;
         String jmhCommand = null;
+        Path nginxSection = null;
+        Path nginxTargets = null;
         for (int i = 0; i < args.length; i++) {
             switch (args[i]) {
                 case "--quick" -> quick = true;
@@ -90,14 +93,19 @@ public final class HandshakeBenchmark {
                 case "--jmh-table" -> jmhTable = Path.of(args[++i]);
                 case "--jmh-command" -> jmhCommand = args[++i];
                 case "--only" -> only = java.util.regex.Pattern.compile(args[++i]);
+                case "--nginx-section" -> nginxSection = Path.of(args[++i]);
+                case "--nginx-targets" -> nginxTargets = Path.of(args[++i]);
                 default -> {
                     System.err.println("usage: HandshakeBenchmark [--quick|--full] [--threads N] [--out DIR] "
-                            + "[--jmh-table FILE] [--jmh-command TEXT]");
+                            + "[--jmh-table FILE] [--jmh-command TEXT] [--nginx-section FILE --nginx-targets FILE]");
                     System.exit(2);
                 }
             }
         }
         OpenSsl.ensureAvailable();
+        // The benchmark's nodes run on NIO, and some stores borrow their event loop for Lettuce: Lettuce must
+        // not pick epoll on its own now that the epoll transport is on this classpath (through the server module).
+        System.setProperty("io.lettuce.core.epoll", System.getProperty("io.lettuce.core.epoll", "false"));
         HandshakeBenchmark bench = new HandshakeBenchmark(quick, threads);
         bench.only = only;
         String loadBefore = loadAverage();
@@ -112,6 +120,10 @@ public final class HandshakeBenchmark {
             System.exit(0);
         }
         s.loadBefore = loadBefore;
+        if (nginxSection != null && nginxTargets != null && Files.exists(nginxSection) && Files.exists(nginxTargets)) {
+            s.nginxSection = Files.readString(nginxSection);
+            s.nginxTargets = Files.readString(nginxTargets);
+        }
         s.loadAfter = loadAverage();
         s.started = started;
         s.elapsed = Duration.between(started, Instant.now());
@@ -131,6 +143,9 @@ public final class HandshakeBenchmark {
         final List<String[]> bytes = new ArrayList<>();
         final List<OpensslReference.Ratio> reference = new ArrayList<>();
         String redisVersion;
+        /** Section 0 (vs-nginx.py's markdown) and its rows of the targets table; null when not run. */
+        String nginxSection;
+        String nginxTargets;
         String loadBefore;
         String loadAfter;
         Instant started;
