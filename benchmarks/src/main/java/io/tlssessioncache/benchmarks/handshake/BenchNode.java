@@ -66,6 +66,7 @@ final class BenchNode implements AutoCloseable {
     private final AutoCloseable context;
     private final List<Thread> threads;
     private final AutoCloseable ownedStore;
+    private boolean dropIn;
 
     private BenchNode(EventLoopGroup group, Channel listener, AutoCloseable context, List<Thread> threads,
                       AutoCloseable ownedStore) {
@@ -112,7 +113,7 @@ final class BenchNode implements AutoCloseable {
             store = storeFactory.apply(group);
             Consumer<SocketChannel> tls;
             switch (spec.provider()) {
-                case ENGINE -> {
+                case ENGINE, ENGINE_DROP_IN -> {
                     ResumingSslContextBuilder builder = ResumingSslContextBuilder
                             .forServer(spec.certificate().certificate(), spec.certificate().key())
                             .sessionStore(store)
@@ -125,8 +126,12 @@ final class BenchNode implements AutoCloseable {
                     }
                     ResumingSslContext context = builder.build();
                     closeable = context;
-                    tls = ch -> ch.pipeline().addLast(new ClientHelloLookupHandler(context, metrics,
-                            ClientHelloLookupHandler.DEFAULT_HELLO_TIMEOUT));
+                    if (spec.provider() == Provider.ENGINE_DROP_IN) {
+                        tls = ch -> ch.pipeline().addLast(context.newHandler(ch.alloc()));
+                    } else {
+                        tls = ch -> ch.pipeline().addLast(new ClientHelloLookupHandler(context, metrics,
+                                ClientHelloLookupHandler.DEFAULT_HELLO_TIMEOUT));
+                    }
                 }
                 case NETTY_OPENSSL, NETTY_JDK -> {
                     if (spec.provider() == Provider.NETTY_OPENSSL && !io.netty.handler.ssl.OpenSsl.isAvailable()) {
@@ -160,7 +165,9 @@ final class BenchNode implements AutoCloseable {
                         }
                     })
                     .bind(new InetSocketAddress("127.0.0.1", 0)).sync().channel();
-            return new BenchNode(group, listener, closeable, threads, ownStore ? store : null);
+            BenchNode node = new BenchNode(group, listener, closeable, threads, ownStore ? store : null);
+            node.dropIn = spec.provider() == Provider.ENGINE_DROP_IN;
+            return node;
         } catch (Throwable t) {
             if (ownStore && store != null) {
                 store.close();
@@ -183,6 +190,25 @@ final class BenchNode implements AutoCloseable {
         for (Thread t : threads) {
             long n = THREADS.getThreadCpuTime(t.threadId());
             sum += Math.max(n, 0);
+        }
+        if (dropIn) {
+            sum += virtualThreadCarrierNanos(); // where the drop-in engine's store waits run
+        }
+        return sum;
+    }
+
+    /**
+     * CPU of the JVM's virtual-thread carriers (the default scheduler's "ForkJoinPool-N-worker-M"
+     * threads). Only drop-in nodes run virtual threads in this benchmark, and scenarios run one at
+     * a time, so a slice's carrier CPU is that scenario's.
+     */
+    static long virtualThreadCarrierNanos() {
+        long sum = 0;
+        for (Thread t : Thread.getAllStackTraces().keySet()) {
+            String n = t.getName();
+            if (n.startsWith("ForkJoinPool-") && n.contains("-worker-")) {
+                sum += Math.max(THREADS.getThreadCpuTime(t.threadId()), 0);
+            }
         }
         return sum;
     }

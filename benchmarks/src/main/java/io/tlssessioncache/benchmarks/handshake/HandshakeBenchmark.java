@@ -167,6 +167,9 @@ public final class HandshakeBenchmark {
                 warm.add(oneNode("warm-up " + provider, provider, certs.ecdsa, protocol, Pattern.FULL));
             }
             warm.add(oneNode("warm-up resumed", Provider.ENGINE, certs.ecdsa, protocol, Pattern.RESUME_SAME));
+            warm.add(oneNode("warm-up resumed drop-in", Provider.ENGINE_DROP_IN, certs.ecdsa, protocol, Pattern.RESUME_SAME));
+            warm.add(redisNodes("warm-up redis drop-in", 2, certs.ecdsa, protocol, Pattern.PAIR_OTHER, redis, ring,
+                    "warm", true, Provider.ENGINE_DROP_IN));
             warm.add(redisNodes("warm-up redis", 2, certs.ecdsa, protocol, Pattern.PAIR_OTHER, redis, ring, "warm"));
             warm.add(redisNodes("warm-up redis, shared loop", 2, certs.ecdsa, protocol, Pattern.PAIR_OTHER, redis, ring,
                     "warm", true));
@@ -179,13 +182,13 @@ public final class HandshakeBenchmark {
         for (String protocol : protocols) {
             for (Certificates.Pair cert : serverCerts) {
                 List<Live> group = new ArrayList<>();
-                for (Provider provider : Provider.values()) {
+                for (Provider provider : STACKS) {
                     String name = String.format("1 node, full, %s, %s, %s", protocol, cert.label(), provider.label);
                     group.add(oneNode(name, provider, cert, protocol, Pattern.FULL));
                 }
-                {
-                    String name = String.format("1 node, resumed, %s, %s, %s", protocol, cert.label(), Provider.ENGINE.label);
-                    group.add(oneNode(name, Provider.ENGINE, cert, protocol, Pattern.RESUME_SAME));
+                for (Provider engine : List.of(Provider.ENGINE, Provider.ENGINE_DROP_IN)) {
+                    String name = String.format("1 node, resumed, %s, %s, %s", protocol, cert.label(), engine.label);
+                    group.add(oneNode(name, engine, cert, protocol, Pattern.RESUME_SAME));
                 }
                 if (protocol.equals("TLSv1.3")) {
                     // diagnostic: what the tickets of a full handshake cost the server
@@ -216,6 +219,8 @@ public final class HandshakeBenchmark {
                     ring, "pair", true));
             group.add(redisNodes(Report.pairNameOwnThreads(protocol), 2, certs.ecdsa, protocol, Pattern.PAIR_OTHER, redis,
                     ring, "pair", false));
+            group.add(redisNodes(Report.pairNameDropIn(protocol), 2, certs.ecdsa, protocol, Pattern.PAIR_OTHER, redis,
+                    ring, "pair", true, Provider.ENGINE_DROP_IN));
             compare(s, group, rounds);
         }
 
@@ -223,7 +228,7 @@ public final class HandshakeBenchmark {
         for (String protocol : protocols) {
             for (Certificates.Pair cert : serverCerts) {
                 List<Live> group = new ArrayList<>();
-                for (Provider provider : Provider.values()) {
+                for (Provider provider : STACKS) {
                     String name = String.format("3 nodes, random node, %s, %s, %s%s", protocol, cert.label(), provider.label,
                             provider == Provider.ENGINE ? " + Redis" : "");
                     group.add(provider == Provider.ENGINE
@@ -292,6 +297,9 @@ public final class HandshakeBenchmark {
             }
         }
     }
+
+    /** The stacks compared in sections 1 and 3 (the drop-in variant is compared where the lookup matters). */
+    static final List<Provider> STACKS = List.of(Provider.ENGINE, Provider.NETTY_OPENSSL, Provider.NETTY_JDK);
 
     /** A scenario whose servers are running. */
     private record Live(String name, NativeClient client, List<InetSocketAddress> nodes, Pattern pattern,
@@ -386,12 +394,18 @@ public final class HandshakeBenchmark {
      */
     private Live redisNodes(String name, int count, Certificates.Pair cert, String protocol, Pattern pattern,
                             RedisProcess redis, SealingKeyRing ring, String prefix, boolean sharedLoop) throws Exception {
+        return redisNodes(name, count, cert, protocol, pattern, redis, ring, prefix, sharedLoop, Provider.ENGINE);
+    }
+
+    private Live redisNodes(String name, int count, Certificates.Pair cert, String protocol, Pattern pattern,
+                            RedisProcess redis, SealingKeyRing ring, String prefix, boolean sharedLoop,
+                            Provider engine) throws Exception {
         List<AutoCloseable> parts = new ArrayList<>();
         List<BenchNode> nodes = new ArrayList<>();
         CountingMetrics metrics = new CountingMetrics();
         try {
             for (int i = 0; i < count; i++) {
-                BenchNode node = BenchNode.startWithOwnStore(new BenchNode.Spec(Provider.ENGINE, cert, protocol),
+                BenchNode node = BenchNode.startWithOwnStore(new BenchNode.Spec(engine, cert, protocol),
                         group -> RedisSessionStores.create(redis.uri(), options(ring, prefix).toBuilder().metrics(metrics)
                                 .eventLoopGroup(sharedLoop ? group : null).build()),
                         metrics);

@@ -92,6 +92,24 @@ final class Report {
                     100 * other.resumptionRate(), 100 * same.resumptionRate(), ownText, met(ratio >= 0.9)));
         }
         for (String p : List.of("TLSv1.3", "TLSv1.2")) {
+            Result handler = r.get(name1(p, "resumed", ec, engine));
+            Result dropIn = r.get(name1(p, "resumed", ec, Provider.ENGINE_DROP_IN.label));
+            Result handlerRedis = r.get(pairName(p, false));
+            Result dropInRedis = r.get(pairNameDropIn(p));
+            if (handler != null && dropIn != null && handlerRedis != null && dropInRedis != null) {
+                double embedded = dropIn.serverCpuMicrosPerHandshake() / handler.serverCpuMicrosPerHandshake();
+                double viaRedis = dropInRedis.serverCpuMicrosPerHandshake() / handlerRedis.serverCpuMicrosPerHandshake();
+                md.append(String.format(Locale.ROOT, "| %s: the lookup inside the engine (drop-in `SslContext`) costs ≤ 1.05× the server CPU of the `ClientHelloLookupHandler` path, per resumed connection | embedded store %.2f× (%.0f vs %.0f µs; resumed p50 %d vs %d µs, p99 %d vs %d µs); other node via Redis %.2f× (%.0f vs %.0f µs per handshake; resumed p50 %d vs %d µs, p99 %d vs %d µs) | %s |%n",
+                        p, embedded, dropIn.serverCpuMicrosPerHandshake(), handler.serverCpuMicrosPerHandshake(),
+                        dropIn.resumed().getValueAtPercentile(50), handler.resumed().getValueAtPercentile(50),
+                        dropIn.resumed().getValueAtPercentile(99), handler.resumed().getValueAtPercentile(99),
+                        viaRedis, dropInRedis.serverCpuMicrosPerHandshake(), handlerRedis.serverCpuMicrosPerHandshake(),
+                        dropInRedis.resumed().getValueAtPercentile(50), handlerRedis.resumed().getValueAtPercentile(50),
+                        dropInRedis.resumed().getValueAtPercentile(99), handlerRedis.resumed().getValueAtPercentile(99),
+                        met(embedded <= 1.05 && viaRedis <= 1.05)));
+            }
+        }
+        for (String p : List.of("TLSv1.3", "TLSv1.2")) {
             for (String c : List.of(ec, rsa)) {
                 Result ours = r.get(name3(p, c, Provider.ENGINE));
                 Result stock = r.get(name3(p, c, Provider.NETTY_OPENSSL));
@@ -256,6 +274,10 @@ final class Report {
     }
 
     /** Section 2's extra row: the other node with Lettuce on its own threads (the store's default, `serve`). */
+    static String pairNameDropIn(String protocol) {
+        return pairName(protocol, false) + ", drop-in (lookup in the engine)";
+    }
+
     static String pairNameOwnThreads(String protocol) {
         return pairName(protocol, false) + ", Lettuce on its own threads";
     }
