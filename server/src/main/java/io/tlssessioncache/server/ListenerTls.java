@@ -4,7 +4,8 @@ import io.netty.channel.ChannelPipeline;
 import io.netty.handler.ssl.ApplicationProtocolConfig;
 import io.tlssessioncache.core.SessionCacheMetrics;
 import io.tlssessioncache.core.SessionStore;
-import io.tlssessioncache.netty.ClientHelloLookupHandler;
+import io.netty.handler.ssl.SslHandler;
+import java.util.concurrent.TimeUnit;
 import io.tlssessioncache.netty.ResumingSslContext;
 import io.tlssessioncache.netty.ResumingSslContextBuilder;
 import java.util.Optional;
@@ -19,16 +20,14 @@ import javax.net.ssl.SSLEngine;
 class ListenerTls implements AutoCloseable {
     private static final java.time.Duration ENGINE_DEADLINE_MARGIN = java.time.Duration.ofMillis(25);
     private final ResumingSslContext context;
-    private final SessionCacheMetrics metrics;
 
-    private ListenerTls(ResumingSslContext context, SessionCacheMetrics metrics) {
+    private ListenerTls(ResumingSslContext context) {
         this.context = context;
-        this.metrics = metrics;
     }
 
     /** For a subclass that brings its own TLS handlers (and overrides every method below). */
     ListenerTls() {
-        this(null, null);
+        this(null);
     }
 
     /** Makes each listener's TLS side: {@link #create} unless a benchmark swaps the engine. */
@@ -45,7 +44,7 @@ class ListenerTls implements AutoCloseable {
      * @param certificate the certificate and key files (given or generated)
      * @param store       the session store every listener shares
      * @param alpn        the application protocols to offer
-     * @param metrics     where the engine and the ClientHello lookup count what they do
+     * @param metrics     where the engine counts what the store cannot see
      */
     static ListenerTls create(ServerSettings settings, ServerSettings.CertificateFiles certificate, SessionStore store,
                               ApplicationProtocolConfig alpn, SessionCacheMetrics metrics) throws Exception {
@@ -64,15 +63,23 @@ class ListenerTls implements AutoCloseable {
                 .clientAuth(settings.clientAuth().toNetty())
                 .metrics(metrics);
         settings.trust().ifPresent(builder::trustCertificates);
-        return new ListenerTls(builder.build(), metrics);
+        return new ListenerTls(builder.build());
     }
 
-    /** Adds, first in a new connection's pipeline, what performs the TLS handshake. */
+    /**
+     * Adds, first in a new connection's pipeline, what performs the TLS handshake: the context's own
+     * {@code SslHandler}, whose engine looks the offered session up itself (the drop-in path the
+     * library offers every framework; measured as cheap as, or cheaper than, a ClientHelloLookupHandler
+     * in front). Its handshake timeout (10 s) also bounds a client that never sends its ClientHello.
+     */
     void addTlsHandlers(ChannelPipeline pipeline) {
-        // Looks the offered session up in the store without blocking, then replaces itself with the
-        // SslHandler (which the rest of the pipeline finds by type).
-        pipeline.addLast(new ClientHelloLookupHandler(context, metrics, ClientHelloLookupHandler.DEFAULT_HELLO_TIMEOUT));
+        SslHandler ssl = context.newHandler(pipeline.channel().alloc());
+        ssl.setHandshakeTimeout(HANDSHAKE_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+        pipeline.addLast(ssl);
     }
+
+    /** A connection must finish its handshake, ClientHello included, within this. */
+    static final java.time.Duration HANDSHAKE_TIMEOUT = java.time.Duration.ofSeconds(10);
 
     /** Whether the handshake of {@code engine} resumed a session; empty when the engine cannot tell. */
     Optional<Boolean> resumed(SSLEngine engine) {

@@ -43,7 +43,6 @@ final class PeerErrors {
     enum Kind {
         RESET_IN_HANDSHAKE("reset-in-handshake", "reset by the peer during the handshake"),
         CLOSED_IN_HANDSHAKE("closed-in-handshake", "closed by the peer during the handshake"),
-        HELLO_TIMEOUT("hello-timeout", "sent no complete ClientHello in time"),
         HANDSHAKE_FAILED("handshake-failed", "failed the TLS handshake"),
         HANDSHAKE_TIMEOUT("handshake-timeout", "did not finish the handshake in time"),
         RESET("reset", "reset by the peer after the handshake"),

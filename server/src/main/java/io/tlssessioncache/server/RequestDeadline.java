@@ -11,7 +11,6 @@ import io.netty.handler.ssl.ApplicationProtocolNames;
 import io.netty.handler.ssl.SslHandler;
 import io.netty.handler.ssl.SslHandshakeCompletionEvent;
 import io.netty.util.concurrent.ScheduledFuture;
-import io.tlssessioncache.netty.ClientHelloLookupHandler;
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
 
@@ -101,12 +100,6 @@ final class RequestDeadline extends ChannelInboundHandlerAdapter {
     @Override
     public void channelInactive(ChannelHandlerContext ctx) throws Exception {
         cancel();
-        // The lookup handler closes a connection that sends no ClientHello in time without telling
-        // anyone; it is still in the pipeline then, and the connection is as old as that timeout.
-        if (state == State.HANDSHAKE && ctx.pipeline().get(ClientHelloLookupHandler.class) != null
-                && System.nanoTime() - createdNanos >= ClientHelloLookupHandler.DEFAULT_HELLO_TIMEOUT.toNanos()) {
-            peerErrors.record(ctx.channel(), PeerErrors.Kind.HELLO_TIMEOUT, null);
-        }
         state = State.DONE;
         ctx.fireChannelInactive();
     }
