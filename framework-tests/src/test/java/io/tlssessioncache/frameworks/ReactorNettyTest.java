@@ -18,7 +18,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 /**
  * Reactor Netty's HTTP server (what Spring WebFlux runs on), given the context the Reactor way
  * ({@code .secure(spec -> spec.sslContext(ctx))}): Reactor calls {@code ctx.newHandler(alloc)}, so
- * the engine's tasks run on the context's virtual threads. Requests are served; sessions resume.
+ * the engine's tasks run when the store answers. Requests are served; sessions resume.
  */
 @Timeout(120)
 class ReactorNettyTest {

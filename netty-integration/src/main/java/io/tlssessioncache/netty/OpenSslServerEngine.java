@@ -146,6 +146,25 @@ final class OpenSslServerEngine extends ContextConfiguredEngine implements Refer
         return true;
     }
 
+    /**
+     * The default delegated-task executor of the handlers our context makes: runs the task once the
+     * store has answered (or the deadline passed), on the thread that completed the answer.
+     */
+    java.util.concurrent.Executor storeAnswerExecutor() {
+        return runner -> {
+            StoreWaitTask t = pendingTask();
+            if (t == null) {
+                runner.run();
+            } else {
+                t.whenReady(runner);
+            }
+        };
+    }
+
+    private synchronized StoreWaitTask pendingTask() {
+        return taskHandedOut ? null : task;
+    }
+
     /** Whether the calling thread is the one that drives the engine (a task run there must not wait). */
     synchronized boolean onDriverThread() {
         return Thread.currentThread() == driver;

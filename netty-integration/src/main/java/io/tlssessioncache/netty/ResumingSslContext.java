@@ -23,7 +23,6 @@ import java.util.Enumeration;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.Executor;
-import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeUnit;
 
 import javax.net.ssl.SSLEngine;
@@ -39,9 +38,11 @@ import javax.net.ssl.SSLSessionContext;
  * ClientHello arrives, without blocking the event loop.
  *
  * <p><b>Executors.</b> The engine waits for the store in an {@code SSLEngine} delegated task. The
- * handlers this context makes run those tasks on its own executor (a virtual thread per task,
- * unless {@link ResumingSslContextBuilder#delegatedTaskExecutor} says otherwise) when the caller gives
- * none or Netty's {@code ImmediateExecutor}, and on the caller's executor otherwise. A task that ends
+ * handlers this context makes, when the caller gives no executor or Netty's {@code ImmediateExecutor},
+ * run that task only once the store has answered (or the deadline passed), on the thread that
+ * completed the answer: no thread waits, and none is started (unless
+ * {@link ResumingSslContextBuilder#delegatedTaskExecutor} names an executor). The caller's
+ * executor otherwise. A task that ends
  * up on the event loop anyway (a plain {@code new SslHandler(ctx.newEngine(alloc))}, or the event
  * loop given as executor) never waits: it resumes from answers already there (embedded store,
  * near-cache hits), and counts the rest as {@code notAwaited}.
@@ -63,9 +64,6 @@ public final class ResumingSslContext extends SslContext implements AutoCloseabl
     /** One timer for every engine's handshake timeout: a 100 ms wheel on one daemon thread. */
     private static final HashedWheelTimer HANDSHAKE_TIMER = new HashedWheelTimer(
             new DefaultThreadFactory("tls-handshake-timeout", true), 100, TimeUnit.MILLISECONDS);
-    private static final ThreadFactory VIRTUAL = Thread.ofVirtual().name("tls-session-lookup-", 0).factory();
-    /** The default delegated-task executor: each wait for the store on its own virtual thread. */
-    static final Executor VIRTUAL_THREAD_PER_TASK = task -> VIRTUAL.newThread(task).start();
 
     private final ServerCertificate defaultCertificate;
     private final Mapping<String, ServerCertificate> certificatesByName; // null: the default only
@@ -75,7 +73,7 @@ public final class ResumingSslContext extends SslContext implements AutoCloseabl
     private final Duration sessionTimeout;
     private final Duration lookupDeadline;
     private final Duration handshakeTimeout;
-    private final Executor delegatedTaskExecutor;
+    private final Executor delegatedTaskExecutor; // null: run each task when the store answers (the default)
     private final Clock clock;
     private final ApplicationProtocolConfig alpn;
     @SuppressWarnings("deprecation")
@@ -176,32 +174,35 @@ public final class ResumingSslContext extends SslContext implements AutoCloseabl
 
     @Override
     protected SslHandler newHandler(ByteBufAllocator alloc, boolean startTls) {
-        return new ResumingSslHandler(newOpenSslEngine(null, -1), startTls, delegatedTaskExecutor);
+        return handler(newOpenSslEngine(null, -1), startTls, null);
     }
 
     @Override
     protected SslHandler newHandler(ByteBufAllocator alloc, boolean startTls, Executor executor) {
-        return new ResumingSslHandler(newOpenSslEngine(null, -1), startTls, taskExecutor(executor));
+        return handler(newOpenSslEngine(null, -1), startTls, executor);
     }
 
     @Override
     protected SslHandler newHandler(ByteBufAllocator alloc, String peerHost, int peerPort, boolean startTls) {
-        return new ResumingSslHandler(newOpenSslEngine(peerHost, peerPort), startTls, delegatedTaskExecutor);
+        return handler(newOpenSslEngine(peerHost, peerPort), startTls, null);
     }
 
     @Override
     protected SslHandler newHandler(ByteBufAllocator alloc, String peerHost, int peerPort, boolean startTls,
                                     Executor executor) {
-        return new ResumingSslHandler(newOpenSslEngine(peerHost, peerPort), startTls, taskExecutor(executor));
+        return handler(newOpenSslEngine(peerHost, peerPort), startTls, executor);
     }
 
     /**
-     * Netty's {@code ImmediateExecutor} runs tasks on the event loop, where ours could only give up
-     * on a lookup still in flight; our tasks only ever wait for the store, so they go to our executor
-     * instead. Any other executor is the caller's choice and is used as given.
+     * Netty's {@code ImmediateExecutor} (or none) would run our tasks on the event loop, where they
+     * could only give up on a lookup still in flight; our tasks only ever wait for the store, so they
+     * run when the store answers instead (or on {@link ResumingSslContextBuilder#delegatedTaskExecutor}).
+     * Any other executor is the caller's choice and is used as given.
      */
-    private Executor taskExecutor(Executor given) {
-        return given == null || given == ImmediateExecutor.INSTANCE ? delegatedTaskExecutor : given;
+    private SslHandler handler(OpenSslServerEngine engine, boolean startTls, Executor given) {
+        Executor executor = given != null && given != ImmediateExecutor.INSTANCE ? given
+                : delegatedTaskExecutor != null ? delegatedTaskExecutor : engine.storeAnswerExecutor();
+        return new ResumingSslHandler(engine, startTls, executor);
     }
 
     @Override

@@ -67,7 +67,7 @@ public final class ResumingSslContextBuilder {
     private String contextName = "";
     private Duration lookupDeadline = Duration.ofMillis(50);
     private Duration handshakeTimeout = Duration.ofSeconds(30);
-    private Executor delegatedTaskExecutor = ResumingSslContext.VIRTUAL_THREAD_PER_TASK;
+    private Executor delegatedTaskExecutor; // null: run tasks when the store answers
     private final Map<String, String[]> sniCertificates = new LinkedHashMap<>();
     private Clock clock = Clock.systemUTC();
     private SessionCacheMetrics metrics = SessionCacheMetrics.noop();
@@ -226,8 +226,10 @@ public final class ResumingSslContextBuilder {
 
     /**
      * Where the engine's delegated tasks (waiting for the store) run when the caller of
-     * {@code newHandler} gives no executor or Netty's {@code ImmediateExecutor}: default, a new virtual
-     * thread per task. Never an event loop: a task there cannot wait, and gives up on lookups in flight.
+     * {@code newHandler} gives no executor or Netty's {@code ImmediateExecutor}. By default none is
+     * needed: a task is run only once the store has answered or its deadline passed, on the thread
+     * that completed it, so it never waits. An executor given here runs tasks that may wait (up to the
+     * deadline). Never an event loop: a task there cannot wait, and gives up on lookups in flight.
      */
     public ResumingSslContextBuilder delegatedTaskExecutor(Executor executor) {
         this.delegatedTaskExecutor = Objects.requireNonNull(executor, "executor");

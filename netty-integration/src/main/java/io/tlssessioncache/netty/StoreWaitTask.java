@@ -5,22 +5,35 @@ import io.tlssessioncache.core.SessionRecord;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 
 /**
- * The engine's delegated task ({@code NEED_TASK}): waiting for the store, off the event loop, and
- * bounded by the deadline. Two waits exist: for the connection's {@link SessionLookup} (then its
- * record goes to OpenSSL's session callback), and for the acknowledgement of the new sessions' writes
- * (then the output held back for them may go). Run on the thread that drives the engine (an inline
- * executor, the event loop) it never waits: it takes what is there and counts the rest as
- * {@code notAwaited}.
+ * The engine's delegated task ({@code NEED_TASK}): waiting for the store, bounded by the deadline.
+ * Two waits exist: for the connection's {@link SessionLookup} (then its record goes to OpenSSL's
+ * session callback), and for the acknowledgement of the new sessions' writes (then the output held
+ * back for them may go).
+ *
+ * <p>Each task knows when it is {@linkplain #whenReady ready} (the store answered, or the deadline
+ * passed), so the context's handlers run it only then, on the thread that made it ready: nobody
+ * blocks and no thread is started. Run earlier on another executor, it waits (at most the deadline).
+ * Run earlier on the thread that drives the engine (an inline executor, the event loop) it never
+ * waits: it takes what is there and counts the rest as {@code notAwaited}.
  */
 abstract sealed class StoreWaitTask implements Runnable {
-    final OpenSslServerEngine engine;
+    /** Deadlines of pending waits only (a store that answers at once needs no task at all). */
+    private static final ScheduledThreadPoolExecutor DEADLINES = deadlines();
 
-    private StoreWaitTask(OpenSslServerEngine engine) {
+    final OpenSslServerEngine engine;
+    /** Completes (normally) once the waiting is over: answered, or the deadline passed. */
+    final CompletableFuture<Void> ready = new CompletableFuture<>();
+    private final long deadlineNanos;
+
+    private StoreWaitTask(OpenSslServerEngine engine, long deadlineNanos) {
         this.engine = engine;
+        this.deadlineNanos = deadlineNanos;
     }
 
     static StoreWaitTask lookup(OpenSslServerEngine engine, SessionLookup lookup) {
@@ -31,48 +44,85 @@ abstract sealed class StoreWaitTask implements Runnable {
         return new Puts(engine, puts, System.nanoTime() + deadline.toNanos());
     }
 
+    /** Runs {@code r} once this task is ready, on the thread that makes it so (at once if it is). */
+    void whenReady(Runnable r) {
+        ready.whenComplete((v, e) -> r.run());
+    }
+
+    /** Completes {@link #ready} at the deadline with {@code onDeadline} (unless answered first). */
+    void deadline(Runnable onDeadline) {
+        if (ready.isDone()) {
+            return;
+        }
+        ScheduledFuture<?> timer = DEADLINES.schedule(onDeadline, Math.max(0, deadlineNanos - System.nanoTime()),
+                TimeUnit.NANOSECONDS);
+        ready.whenComplete((v, e) -> timer.cancel(false));
+    }
+
+    /** Whether the task may go on now; waits for readiness unless it runs on the engine's own thread. */
+    boolean awaitReady() {
+        if (ready.isDone()) {
+            return true;
+        }
+        if (engine.onDriverThread()) {
+            return false;
+        }
+        try {
+            // the deadline timer completes it; the extra second only guards against a lost timer
+            ready.get(Math.max(0, deadlineNanos - System.nanoTime()) + TimeUnit.SECONDS.toNanos(1), TimeUnit.NANOSECONDS);
+        } catch (TimeoutException | java.util.concurrent.ExecutionException e) {
+            // go on: the deadline has passed
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        return true;
+    }
+
     private static final class Lookup extends StoreWaitTask {
         private final SessionLookup lookup;
 
         Lookup(OpenSslServerEngine engine, SessionLookup lookup) {
-            super(engine);
+            super(engine, System.nanoTime() + Math.max(0, lookup.remainingNanos()));
             this.lookup = lookup;
+            lookup.answer().whenComplete((r, e) -> ready.complete(null));
+            deadline(lookup::expire); // completes the answer (a miss), hence ready
         }
 
         @Override
         public void run() {
-            SessionRecord found = engine.onDriverThread() ? lookup.ifDone() : lookup.await();
+            SessionRecord found = awaitReady() ? lookup.answer().getNow(null) : lookup.ifDone();
             engine.lookupAnswered(this, found);
         }
     }
 
     private static final class Puts extends StoreWaitTask {
-        private final List<CompletableFuture<Void>> puts;
-        private final long deadline;
-
-        Puts(OpenSslServerEngine engine, List<CompletableFuture<Void>> puts, long deadline) {
-            super(engine);
-            this.puts = puts;
-            this.deadline = deadline;
+        Puts(OpenSslServerEngine engine, List<CompletableFuture<Void>> puts, long deadlineNanos) {
+            super(engine, deadlineNanos);
+            // a failed write counts as answered: the store counted it, and the client gets an id that will miss
+            CompletableFuture.allOf(puts.toArray(new CompletableFuture<?>[0])).whenComplete((v, e) -> ready.complete(null));
+            deadline(() -> {
+                if (ready.complete(null)) {
+                    engine.context().metrics().storeError("put-deadline");
+                }
+            });
         }
 
         @Override
         public void run() {
-            if (engine.onDriverThread()) {
+            if (!awaitReady()) {
                 engine.context().metrics().notAwaited("put");
-            } else {
-                try {
-                    CompletableFuture.allOf(puts.toArray(new CompletableFuture<?>[0]))
-                            .get(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
-                } catch (TimeoutException e) {
-                    engine.context().metrics().storeError("put-deadline");
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                } catch (Exception e) {
-                    // a failed write: the store counted it; the client gets an id that will miss
-                }
             }
             engine.taskDone(this);
         }
+    }
+
+    private static ScheduledThreadPoolExecutor deadlines() {
+        ScheduledThreadPoolExecutor e = new ScheduledThreadPoolExecutor(1, r -> {
+            Thread t = new Thread(r, "tls-session-store-deadlines");
+            t.setDaemon(true);
+            return t;
+        });
+        e.setRemoveOnCancelPolicy(true); // answered waits leave nothing queued
+        return e;
     }
 }

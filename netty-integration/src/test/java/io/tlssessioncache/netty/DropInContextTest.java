@@ -56,7 +56,7 @@ class DropInContextTest {
 
     /** How the pipeline's SslHandler is made: the ways Netty users and frameworks make it. */
     enum Wiring {
-        /** {@code ctx.newHandler(alloc)}: plain Netty, Reactor Netty. Our executor (virtual threads). */
+        /** {@code ctx.newHandler(alloc)}: plain Netty, Reactor Netty. Tasks run when the store answers. */
         NEW_HANDLER(true),
         /** {@code ctx.newHandler(alloc, ImmediateExecutor)}: Vert.x without its worker pool; replaced by ours. */
         NEW_HANDLER_IMMEDIATE(true),
