@@ -66,7 +66,7 @@ class SessionRecordCodecTest {
 
     @Test
     void aTypicalSessionIs18BytesPlusItsServerNameAndState() {
-        // What Redis memory per session depends on (docs/deployment.md, "Sizing").
+        // What Redis memory per session depends on (docs/guide/operations.md, "Sizing").
         SessionRecord r = TestRecords.builder().serverName("localhost").stateLength(160).build();
         assertEquals(2 + 1 + 9 + 16 + 160, SessionRecordCodec.encode(r).length);
     }

@@ -24,7 +24,7 @@ import org.slf4j.LoggerFactory;
  * <p><b>Mechanism: one pub/sub channel, {@code <prefix>:invalidate}.</b> A take or remove that
  * deleted an entry publishes its key; an operator publishes revocation watermarks or "drop all".
  * Every server subscribes and drops the key from its near-cache (or applies the watermark) as the
- * message arrives (measured p50/p99 in {@code docs/redis-notes.md}, well under 100 ms).
+ * message arrives (measured p50/p99 in {@code docs/guide/architecture.md}, "Near-cache invalidation"; well under 100 ms).
  * Expiry needs no message: the near-cache enforces each entry's own expiry.
  * Pub/sub was chosen over {@code CLIENT TRACKING} (Lettuce's client-side caching) because on a
  * Cluster a plain {@code PUBLISH} reaches the subscribers of every node with one subscription on

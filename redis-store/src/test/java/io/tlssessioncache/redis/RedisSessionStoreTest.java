@@ -277,7 +277,7 @@ class RedisSessionStoreTest {
     @org.junit.jupiter.api.Test
     void aTypicalSessionCostsAtMost400BytesOfRedisMemory() {
         // An OpenSSL server session without a client certificate is 150-170 bytes (i2d_SSL_SESSION),
-        // SNI "localhost": measured by MEMORY USAGE on a real Redis (docs/deployment.md, "Sizing").
+        // SNI "localhost": measured by MEMORY USAGE on a real Redis (docs/guide/operations.md, "Sizing").
         Servers s = servers("standalone");
         String ns = "0123456789abcdef0123456789abcdef";
         for (TlsProtocol p : TlsProtocol.values()) {

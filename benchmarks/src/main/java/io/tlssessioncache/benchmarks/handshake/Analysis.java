@@ -149,13 +149,13 @@ final class Analysis {
 
                 **Profile notes** (fixed text from the profile of 2026-12-01, `perf record -g` of each server
                 process, `serve` with `-XX:+PreserveFramePointer` and the JIT's perf map; details, method and
-                numbers in docs/performance-notes.md). Same OpenSSL 3.0 in nginx and this engine: libcrypto and
+                numbers in docs/reports/performance.md). Same OpenSSL 3.0 in nginx and this engine: libcrypto and
                 libssl cost about the same per connection in both (TLS 1.3 full: ~475 vs ~435 µs of libcrypto at
                 that load; TLS 1.2 resumed: ~165 vs ~110). The difference is ours: on a resumed TLS 1.2 connection
                 about half of `serve`'s CPU is Java and the JVM (Netty's channel, pipeline, buffers and event loop
                 the largest part; the HTTP codec, this engine's Java code, SslHandler, FFM glue a few % each) and
                 the kernel costs ~1.5× nginx's (more system calls per connection: 25 with epoll, 32 with NIO, see
-                the notes). FFM transitions are not where the time goes (~80 downcalls per connection, 90% already
+                that report). FFM transitions are not where the time goes (~80 downcalls per connection, 90% already
                 `critical`, ~10–30 ns each). Two per-connection costs stand out in the engine: restricted
                 `MemorySegment.reinterpret` calls that the JIT does not inline end in `Reflection.getCallerClass`
                 stack walks (~1.6% of the CPU of a resumed TLS 1.2 connection: `NativeSsl.create`, the cleaner's

@@ -44,10 +44,10 @@ import org.HdrHistogram.Histogram;
 
 /**
  * Runs every handshake-level comparison in one JVM, one after the other, and writes
- * {@code docs/benchmarks.md} and {@code docs/benchmarks-handshakes.png}. Run by {@code bin/benchmark}.
+ * {@code docs/reports/benchmarks.md} and {@code docs/reports/benchmarks-handshakes.png}. Run by {@code bin/benchmark}.
  *
  * <p>Options: {@code --quick} (short windows, default) or {@code --full}; {@code --threads N} client
- * threads (default 4); {@code --out DIR} (default {@code docs}); {@code --jmh-table FILE} a markdown
+ * threads (default 4); {@code --out DIR} (default {@code docs/reports}); {@code --jmh-table FILE} a markdown
  * table of JMH results to include; {@code --jmh-command TEXT} how that table was made; {@code --nginx-section FILE}
  * and {@code --nginx-targets FILE}: section 0 and its target rows, written by {@code benchmarks/vs-nginx.py}.
  */
@@ -79,7 +79,7 @@ public final class HandshakeBenchmark {
         boolean quick = true;
         int threads = 4;
         java.util.regex.Pattern only = null;
-        Path out = Path.of("docs");
+        Path out = Path.of("docs", "reports");
         Path jmhTable = null;
         String jmhCommand = null;
         Path nginxSection = null;

@@ -10,7 +10,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 
-/** Writes docs/benchmarks.md from one run's results. */
+/** Writes docs/reports/benchmarks.md from one run's results (its plot is linked beside it). */
 final class Report {
 
     private Report() {
@@ -42,10 +42,10 @@ final class Report {
 
                 """.formatted(b.quick() ? (s.nginxSection != null ? " --nginx" : "") : " --full", HandshakeBenchmark.now()));
 
-        md.append("## Rerun\n\n```sh\nbin/benchmark            # quick: ~5 minutes, rewrites docs/benchmarks.md and docs/benchmarks-handshakes.png\n"
+        md.append("## Rerun\n\n```sh\nbin/benchmark            # quick: ~5 minutes, rewrites docs/reports/benchmarks.md and its plot\n"
                 + "bin/benchmark --full     # longer windows and JMH iterations, and section 0 (~30 minutes)\n"
                 + "bin/benchmark --nginx    # the quick run plus section 0: serve against nginx and tcnative (~+6 minutes)\n"
-                + "bin/benchmark --nginx-only   # section 0 alone, printed (docs not rewritten)\n```\n\n"
+                + "bin/benchmark --nginx-only   # section 0 alone, printed (the report is not rewritten)\n```\n\n"
                 + "It builds `benchmarks/target/benchmarks.jar` (`bin/mvn -q -ntp -DskipTests -pl benchmarks -am package`), runs the "
                 + "JMH benchmarks, then `io.tlssessioncache.benchmarks.handshake.HandshakeBenchmark`, which generates certificates "
                 + "with the `openssl` CLI in a temporary directory, starts a `redis-server` on a free loopback port "
