@@ -129,7 +129,7 @@ final class ServeCommand implements Callable<Integer> {
 
     @Option(names = "--max-connections", paramLabel = "N",
             description = "Most open client connections over all listeners; one more is closed at accept (a TCP reset, "
-                    + "before any TLS work) and counted. Default: 90% of the process's open-file limit "
+                    + "before any TLS work) and counted. Default: 90%% of the process's open-file limit "
                     + "(ulimit -n) minus " + ConnectionLimiter.FD_RESERVE + " kept for Redis, logs and the metrics listener.")
     Integer maxConnections;
 
