@@ -1,8 +1,10 @@
 package io.tlssessioncache.netty.internal;
 
+import java.lang.foreign.AddressLayout;
 import java.lang.foreign.Arena;
 import java.lang.foreign.FunctionDescriptor;
 import java.lang.foreign.Linker;
+import java.lang.foreign.MemoryLayout;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.SymbolLookup;
 import java.lang.invoke.MethodHandle;
@@ -11,6 +13,7 @@ import java.lang.invoke.MethodType;
 import java.nio.file.Path;
 
 import static java.lang.foreign.ValueLayout.ADDRESS;
+import static java.lang.foreign.ValueLayout.JAVA_BYTE;
 import static java.lang.foreign.ValueLayout.JAVA_INT;
 import static java.lang.foreign.ValueLayout.JAVA_LONG;
 
@@ -26,6 +29,16 @@ final class Native {
     }
 
     static final Linker LINKER = Linker.nativeLinker();
+
+    // Pointers whose target size is known up front: reading through them needs no restricted
+    // MemorySegment.reinterpret, whose caller check walks the stack on hot paths.
+    /** A NUL-terminated C string (read up to its NUL with {@code getString(0)}). */
+    static final AddressLayout C_STRING = ADDRESS.withTargetLayout(MemoryLayout.sequenceLayout(Integer.MAX_VALUE, JAVA_BYTE));
+    /** A session id: at most {@code SSL_MAX_SSL_SESSION_ID_LENGTH} (32) bytes. */
+    static final AddressLayout SESSION_ID = ADDRESS.withTargetLayout(MemoryLayout.sequenceLayout(32, JAVA_BYTE));
+    /** One engine's native block: the plaintext scratch buffer and the parameter area. */
+    static final AddressLayout ENGINE_BLOCK = ADDRESS.withTargetLayout(
+            MemoryLayout.sequenceLayout(NativeSsl.MAX_PLAINTEXT + NativeSsl.PARAMS, JAVA_BYTE));
     static final String LIBSSL_PROPERTY = "tlssessioncache.openssl.libssl";
     static final String LIBCRYPTO_PROPERTY = "tlssessioncache.openssl.libcrypto";
     static final String NEEDS = "the OpenSSL engine needs OpenSSL 3 (libssl.so.3 and libcrypto.so.3); "
@@ -147,7 +160,7 @@ final class Native {
         }
         boolean ok = failure == null;
         OpenSSL_version_num = h[0];
-        OpenSSL_version = ok ? crypto("OpenSSL_version", FunctionDescriptor.of(ADDRESS, JAVA_INT), true) : null;
+        OpenSSL_version = ok ? crypto("OpenSSL_version", FunctionDescriptor.of(C_STRING, JAVA_INT), true) : null;
         ERR_get_error = ok ? crypto("ERR_get_error", FunctionDescriptor.of(JAVA_LONG), true) : null;
         ERR_error_string_n = ok ? crypto("ERR_error_string_n",
                 FunctionDescriptor.ofVoid(JAVA_LONG, ADDRESS, JAVA_LONG), true) : null;
@@ -174,7 +187,7 @@ final class Native {
         OPENSSL_sk_num = ok ? crypto("OPENSSL_sk_num", FunctionDescriptor.of(JAVA_INT, ADDRESS), true) : null;
         OPENSSL_sk_value = ok ? crypto("OPENSSL_sk_value", FunctionDescriptor.of(ADDRESS, ADDRESS, JAVA_INT), true) : null;
         SymbolLookup libc = LINKER.defaultLookup();
-        malloc = ok ? LINKER.downcallHandle(libc.findOrThrow("malloc"), FunctionDescriptor.of(ADDRESS, JAVA_LONG),
+        malloc = ok ? LINKER.downcallHandle(libc.findOrThrow("malloc"), FunctionDescriptor.of(ENGINE_BLOCK, JAVA_LONG),
                 Linker.Option.critical(false)) : null;
         free = ok ? LINKER.downcallHandle(libc.findOrThrow("free"), FunctionDescriptor.ofVoid(ADDRESS),
                 Linker.Option.critical(false)) : null;
@@ -195,8 +208,8 @@ final class Native {
         SSL_CTX_set_cipher_list = ok ? ssl("SSL_CTX_set_cipher_list", FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS), false) : null;
         SSL_CTX_set_ciphersuites = ok ? ssl("SSL_CTX_set_ciphersuites", FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS), false) : null;
         SSL_CTX_get_ciphers = ok ? ssl("SSL_CTX_get_ciphers", FunctionDescriptor.of(ADDRESS, ADDRESS), true) : null;
-        SSL_CIPHER_standard_name = ok ? ssl("SSL_CIPHER_standard_name", FunctionDescriptor.of(ADDRESS, ADDRESS), true) : null;
-        SSL_CIPHER_get_name = ok ? ssl("SSL_CIPHER_get_name", FunctionDescriptor.of(ADDRESS, ADDRESS), true) : null;
+        SSL_CIPHER_standard_name = ok ? ssl("SSL_CIPHER_standard_name", FunctionDescriptor.of(C_STRING, ADDRESS), true) : null;
+        SSL_CIPHER_get_name = ok ? ssl("SSL_CIPHER_get_name", FunctionDescriptor.of(C_STRING, ADDRESS), true) : null;
         SSL_CTX_set_verify = ok ? ssl("SSL_CTX_set_verify", FunctionDescriptor.ofVoid(ADDRESS, JAVA_INT, ADDRESS), true) : null;
         SSL_CTX_load_verify_locations = ok ? ssl("SSL_CTX_load_verify_locations",
                 FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS, ADDRESS), false) : null;
@@ -217,10 +230,10 @@ final class Native {
         SSL_get_error = ok ? ssl("SSL_get_error", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT), true) : null;
         // Not critical: it frees the old SSL_CTX reference, which may run ex_data free callbacks.
         SSL_set_SSL_CTX = ok ? ssl("SSL_set_SSL_CTX", FunctionDescriptor.of(ADDRESS, ADDRESS, ADDRESS), false) : null;
-        SSL_get_version = ok ? ssl("SSL_get_version", FunctionDescriptor.of(ADDRESS, ADDRESS), true) : null;
+        SSL_get_version = ok ? ssl("SSL_get_version", FunctionDescriptor.of(C_STRING, ADDRESS), true) : null;
         SSL_get_current_cipher = ok ? ssl("SSL_get_current_cipher", FunctionDescriptor.of(ADDRESS, ADDRESS), true) : null;
         SSL_get_session = ok ? ssl("SSL_get_session", FunctionDescriptor.of(ADDRESS, ADDRESS), true) : null;
-        SSL_SESSION_get_id = ok ? ssl("SSL_SESSION_get_id", FunctionDescriptor.of(ADDRESS, ADDRESS, ADDRESS), true) : null;
+        SSL_SESSION_get_id = ok ? ssl("SSL_SESSION_get_id", FunctionDescriptor.of(SESSION_ID, ADDRESS, ADDRESS), true) : null;
         SSL_SESSION_get_time = ok ? ssl("SSL_SESSION_get_time", FunctionDescriptor.of(JAVA_LONG, ADDRESS), true) : null;
         SSL_SESSION_get_protocol_version = ok ? ssl("SSL_SESSION_get_protocol_version",
                 FunctionDescriptor.of(JAVA_INT, ADDRESS), true) : null;
@@ -228,7 +241,7 @@ final class Native {
         i2d_SSL_SESSION = ok ? ssl("i2d_SSL_SESSION", FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS), true) : null;
         d2i_SSL_SESSION = ok ? ssl("d2i_SSL_SESSION", FunctionDescriptor.of(ADDRESS, ADDRESS, ADDRESS, JAVA_LONG), true) : null;
         SSL_SESSION_free = ok ? ssl("SSL_SESSION_free", FunctionDescriptor.ofVoid(ADDRESS), false) : null;
-        SSL_get_servername = ok ? ssl("SSL_get_servername", FunctionDescriptor.of(ADDRESS, ADDRESS, JAVA_INT), true) : null;
+        SSL_get_servername = ok ? ssl("SSL_get_servername", FunctionDescriptor.of(C_STRING, ADDRESS, JAVA_INT), true) : null;
         SSL_get0_alpn_selected = ok ? ssl("SSL_get0_alpn_selected", FunctionDescriptor.ofVoid(ADDRESS, ADDRESS, ADDRESS), true) : null;
         SSL_get1_peer_certificate = ok ? ssl("SSL_get1_peer_certificate", FunctionDescriptor.of(ADDRESS, ADDRESS), true) : null;
         SSL_get_peer_cert_chain = ok ? ssl("SSL_get_peer_cert_chain", FunctionDescriptor.of(ADDRESS, ADDRESS), true) : null;
@@ -237,7 +250,7 @@ final class Native {
         if (ok) {
             try {
                 MemorySegment p = (MemorySegment) OpenSSL_version.invokeExact(0);
-                text = p.reinterpret(256).getString(0);
+                text = p.getString(0);
             } catch (Throwable t) {
                 text = "OpenSSL 0x" + Long.toHexString(version);
             }

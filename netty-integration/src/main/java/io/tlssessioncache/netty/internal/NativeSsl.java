@@ -27,7 +27,7 @@ import static java.lang.foreign.ValueLayout.JAVA_INT;
 public final class NativeSsl {
     /** Largest TLS plaintext record. */
     public static final int MAX_PLAINTEXT = 16 * 1024;
-    private static final int PARAMS = 64;
+    static final int PARAMS = 64;
 
     /** {@link #handshake()} results. */
     public static final int HANDSHAKE_DONE = 1;
@@ -61,7 +61,7 @@ public final class NativeSsl {
         this.scratch = block.asSlice(0, MAX_PLAINTEXT);
         this.params = block.asSlice(MAX_PLAINTEXT, PARAMS);
         this.callbacks = callbacks;
-        this.state = new State(ssl.address(), block.address());
+        this.state = new State(ssl.address(), block);
         this.cleanable = NativeSslContext.CLEANER.register(this, state);
     }
 
@@ -95,7 +95,6 @@ public final class NativeSsl {
             if (block.address() == 0) {
                 throw new OutOfMemoryError("malloc of an engine buffer failed");
             }
-            block = block.reinterpret(MAX_PLAINTEXT + PARAMS);
             OpenSsl.LIVE_SSL.incrementAndGet();
             NativeSsl result = new NativeSsl(context, ssl, rbio, wbio, block, callbacks);
             SslUpcalls.register(ssl.address(), result);
@@ -495,10 +494,10 @@ public final class NativeSsl {
     /** Frees the native side once; holds addresses only, never the owner. */
     private static final class State implements Runnable {
         final long ssl;
-        final long block;
+        final MemorySegment block; // sized by its layout, global scope: holds no reference to the owner
         final AtomicBoolean freed = new AtomicBoolean();
 
-        State(long ssl, long block) {
+        State(long ssl, MemorySegment block) {
             this.ssl = ssl;
             this.block = block;
         }
@@ -511,9 +510,8 @@ public final class NativeSsl {
             SslUpcalls.unregister(ssl);
             try {
                 Native.SSL_free.invokeExact(MemorySegment.ofAddress(ssl));
-                MemorySegment b = MemorySegment.ofAddress(block).reinterpret(MAX_PLAINTEXT + PARAMS);
-                b.fill((byte) 0); // the scratch buffer held plaintext
-                Native.free.invokeExact(b);
+                block.fill((byte) 0); // the scratch buffer held plaintext
+                Native.free.invokeExact(block);
             } catch (Throwable t) {
                 throw OpenSsl.rethrow(t);
             } finally {

@@ -251,7 +251,7 @@ public final class NativeSslContext implements AutoCloseable {
                         ? (MemorySegment) Native.SSL_CIPHER_standard_name.invokeExact(cipher)
                         : (MemorySegment) Native.SSL_CIPHER_get_name.invokeExact(cipher);
                 if (name.address() != 0) {
-                    names.add(name.reinterpret(128).getString(0));
+                    names.add(name.getString(0));
                 }
             }
         } catch (Throwable t) {

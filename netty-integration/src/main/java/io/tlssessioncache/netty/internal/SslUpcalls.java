@@ -37,6 +37,13 @@ final class SslUpcalls {
 
     private static final ConcurrentHashMap<Long, WeakReference<NativeSsl>> REGISTRY = new ConcurrentHashMap<>();
 
+    /** get_cb's id: at most 64 bytes are accepted (checked against {@code len} before reading). */
+    private static final java.lang.foreign.AddressLayout ID_BYTES =
+            ADDRESS.withTargetLayout(java.lang.foreign.MemoryLayout.sequenceLayout(64, JAVA_BYTE));
+    /** The client's ALPN list: a uint16-length vector, at most 65535 bytes. */
+    private static final java.lang.foreign.AddressLayout ALPN_LIST =
+            ADDRESS.withTargetLayout(java.lang.foreign.MemoryLayout.sequenceLayout(65535, JAVA_BYTE));
+
     static final MemorySegment NEW_SESSION_STUB;
     static final MemorySegment GET_SESSION_STUB;
     static final MemorySegment ALPN_SELECT_STUB;
@@ -45,10 +52,12 @@ final class SslUpcalls {
         if (OpenSsl.isAvailable()) {
             NEW_SESSION_STUB = Native.upcall(SslUpcalls.class, "onNewSession",
                     FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS));
+            // Arguments with their target sizes: no reinterpret on the handshake path.
             GET_SESSION_STUB = Native.upcall(SslUpcalls.class, "onGetSession",
-                    FunctionDescriptor.of(ADDRESS, ADDRESS, ADDRESS, JAVA_INT, ADDRESS));
+                    FunctionDescriptor.of(ADDRESS, ADDRESS, ID_BYTES, JAVA_INT, ADDRESS.withTargetLayout(JAVA_INT)));
             ALPN_SELECT_STUB = Native.upcall(SslUpcalls.class, "onAlpnSelect",
-                    FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS, ADDRESS, ADDRESS, JAVA_INT, ADDRESS));
+                    FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS.withTargetLayout(ADDRESS),
+                            ADDRESS.withTargetLayout(JAVA_BYTE), ALPN_LIST, JAVA_INT, ADDRESS));
         } else {
             NEW_SESSION_STUB = GET_SESSION_STUB = ALPN_SELECT_STUB = null;
         }
@@ -117,12 +126,12 @@ final class SslUpcalls {
     /** {@code SSL_SESSION *get_session_cb(SSL *, const unsigned char *id, int len, int *copy)}. */
     static MemorySegment onGetSession(MemorySegment ssl, MemorySegment data, int len, MemorySegment copy) {
         try {
-            copy.reinterpret(4).set(JAVA_INT, 0, 0); // whatever we return belongs to OpenSSL
+            copy.set(JAVA_INT, 0, 0); // whatever we return belongs to OpenSSL
             SslCallbacks cb = owner(ssl);
             if (cb == null || len <= 0 || len > 64) {
                 return MemorySegment.NULL;
             }
-            byte[] id = data.reinterpret(len).toArray(JAVA_BYTE);
+            byte[] id = data.asSlice(0, len).toArray(JAVA_BYTE);
             byte[] state = cb.lookupSession(id);
             if (state == null || state.length == 0) {
                 return MemorySegment.NULL;
@@ -158,7 +167,10 @@ final class SslUpcalls {
             if (cb == null) {
                 return SSL_TLSEXT_ERR_NOACK;
             }
-            MemorySegment wire = in.reinterpret(inLen);
+            if (inLen < 0 || inLen > 65535) {
+                return SSL_TLSEXT_ERR_ALERT_FATAL;
+            }
+            MemorySegment wire = in.asSlice(0, inLen);
             List<String> offered = new ArrayList<>();
             List<Integer> offsets = new ArrayList<>();
             for (int i = 0; i < inLen; ) {
@@ -185,8 +197,8 @@ final class SslUpcalls {
                 return SSL_TLSEXT_ERR_ALERT_FATAL;
             }
             int at = offsets.get(idx);
-            out.reinterpret(ADDRESS.byteSize()).set(ADDRESS, 0, in.reinterpret(inLen).asSlice(at + 1));
-            outLen.reinterpret(1).set(JAVA_BYTE, 0, wire.get(JAVA_BYTE, at));
+            out.set(ADDRESS, 0, wire.asSlice(at + 1));
+            outLen.set(JAVA_BYTE, 0, wire.get(JAVA_BYTE, at));
             return SSL_TLSEXT_ERR_OK;
         } catch (Throwable t) {
             LOG.debug("ALPN callback failed: {}", t.getClass().getName());
