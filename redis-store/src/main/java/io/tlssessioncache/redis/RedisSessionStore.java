@@ -42,10 +42,12 @@ import org.slf4j.LoggerFactory;
  * destroy sessions its peers can resume, and the entry goes with its own {@code PX}. A command that
  * fails or times out (Lettuce's command timeout) fails the stage.
  *
- * <p><b>Circuit breaker.</b> After consecutive failures (including lookups the near-cache gave up
- * on at its deadline: it completes the stage with a {@code TimeoutException}) the breaker opens:
- * every call then fails at once with {@link RejectedExecutionException} (sending nothing), until one
- * probe per cool-down finds Redis back. A lookup cancelled by its caller is no verdict on Redis.
+ * <p><b>Circuit breakers</b>, one per shard ({@link ShardBreakers}: per cluster master). After
+ * consecutive failures on a shard (including lookups the near-cache gave up on at its deadline: it
+ * completes the stage with a {@code TimeoutException}) its breaker opens: every call on that
+ * shard's keys then fails at once with {@link RejectedExecutionException} (sending nothing), until
+ * one probe per cool-down finds it back; the other masters' keys go on as before. A lookup
+ * cancelled by its caller is no verdict on Redis.
  *
  * <p><b>Cancellation.</b> Cancelling a returned future cancels Lettuce's command: one not yet
  * written to the connection is never sent. (One already written is answered and the answer
@@ -62,19 +64,18 @@ final class RedisSessionStore implements SessionStore {
     private final SealedRecordCodec codec;
     private final KeyLayout layout;
     private final Clock clock;
-    private final CircuitBreaker breaker;
+    private final ShardBreakers breakers;
     private final InvalidationPublisher publisher;
     private final AutoCloseable resources;
 
     RedisSessionStore(RedisClusterAsyncCommands<byte[], byte[]> commands, SealedRecordCodec codec,
-            InvalidationPublisher publisher, RedisStoreOptions options, AutoCloseable resources) {
+            InvalidationPublisher publisher, RedisStoreOptions options, ShardBreakers breakers, AutoCloseable resources) {
         this.commands = Objects.requireNonNull(commands, "commands");
         this.codec = Objects.requireNonNull(codec, "codec");
         this.publisher = Objects.requireNonNull(publisher, "publisher");
         this.layout = publisher.layout();
         this.clock = options.clock();
-        this.breaker = new CircuitBreaker(options.ticker(), options.breakerFailureThreshold(),
-                options.breakerOpenDuration());
+        this.breakers = Objects.requireNonNull(breakers, "breakers");
         this.resources = resources;
     }
 
@@ -87,26 +88,26 @@ final class RedisSessionStore implements SessionStore {
         }
         byte[] key = layout.key(record.key());
         byte[] blob = codec.encode(record);
-        return send(() -> commands.set(key, blob, SetArgs.Builder.px(ttl)), ok -> null);
+        return send(key, () -> commands.set(key, blob, SetArgs.Builder.px(ttl)), ok -> null);
     }
 
     @Override
     public CompletionStage<Optional<SessionRecord>> get(SessionKey key) {
         byte[] redisKey = layout.key(key);
-        return send(() -> commands.get(redisKey), blob -> open(key, blob));
+        return send(redisKey, () -> commands.get(redisKey), blob -> open(key, blob));
     }
 
     @Override
     public CompletionStage<Optional<SessionRecord>> take(SessionKey key) {
         byte[] redisKey = layout.key(key);
-        return send(() -> announcing(key, commands.getdel(redisKey), blob -> blob != null), blob -> open(key, blob));
+        return send(redisKey, () -> announcing(key, commands.getdel(redisKey), blob -> blob != null), blob -> open(key, blob));
     }
 
     @Override
     public CompletionStage<Boolean> remove(SessionKey key) {
         byte[] redisKey = layout.key(key);
         // Always announce: a near-cache may hold a copy Redis has already lost (eviction).
-        return send(() -> announcing(key, commands.del(redisKey), n -> true), n -> n != null && n > 0);
+        return send(redisKey, () -> announcing(key, commands.del(redisKey), n -> true), n -> n != null && n > 0);
     }
 
     private Optional<SessionRecord> open(SessionKey key, byte[] blob) {
@@ -124,10 +125,11 @@ final class RedisSessionStore implements SessionStore {
     }
 
     /**
-     * Sends a command unless the breaker is open, as a fresh future: cancelling it cancels the
-     * command; its outcome (not a cancellation) is the breaker's verdict.
+     * Sends a command unless the breaker of {@code key}'s shard is open, as a fresh future:
+     * cancelling it cancels the command; its outcome (not a cancellation) is that breaker's verdict.
      */
-    private <T, R> CompletableFuture<R> send(Supplier<RedisFuture<T>> command, Function<T, R> answer) {
+    private <T, R> CompletableFuture<R> send(byte[] key, Supplier<RedisFuture<T>> command, Function<T, R> answer) {
+        CircuitBreaker breaker = breakers.forKey(key);
         if (!breaker.tryAcquire()) {
             return CompletableFuture.failedFuture(new RejectedExecutionException("Redis circuit breaker is open"));
         }
@@ -135,7 +137,7 @@ final class RedisSessionStore implements SessionStore {
         try {
             sent = command.get();
         } catch (RuntimeException e) {
-            failed(e);
+            failed(breaker, e);
             return CompletableFuture.failedFuture(e);
         }
         CompletableFuture<R> out = sent.toCompletableFuture().thenApply(answer);
@@ -146,21 +148,21 @@ final class RedisSessionStore implements SessionStore {
             } else if (cause instanceof CancellationException) {
                 sent.cancel(false); // the caller left: a command not yet written is not sent
             } else {
-                failed(cause);
+                failed(breaker, cause);
             }
         });
         return out;
     }
 
-    private void failed(Throwable e) {
+    private static void failed(CircuitBreaker breaker, Throwable e) {
         breaker.onFailure();
         // The exception text is Lettuce's (no values); the breaker keeps this from flooding logs.
         LOG.trace("redis command failed: {}", e.toString());
     }
 
-    /** Whether the circuit breaker lets calls through now (false while Redis is considered down). */
+    /** Whether no shard's circuit breaker is open (false while Redis, or one of its masters, is considered down). */
     boolean isAvailable() {
-        return breaker.state() != CircuitBreaker.State.OPEN;
+        return breakers.noneOpen();
     }
 
     /** Closes the pub/sub subscriber, the connections and the Lettuce client this store owns. */
@@ -175,6 +177,6 @@ final class RedisSessionStore implements SessionStore {
 
     @Override
     public String toString() {
-        return "RedisSessionStore[prefix=" + layout.prefix() + ", " + breaker + "]";
+        return "RedisSessionStore[prefix=" + layout.prefix() + ", " + breakers + "]";
     }
 }

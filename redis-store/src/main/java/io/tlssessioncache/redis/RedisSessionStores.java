@@ -95,6 +95,7 @@ public final class RedisSessionStores {
         try {
             RedisClusterAsyncCommands<byte[], byte[]> commands;
             StatefulRedisPubSubConnection<byte[], byte[]> pubSub;
+            ShardBreakers breakers;
             if (target.cluster()) {
                 RedisClusterClient client = RedisClusterClient.create(resources, target.uris());
                 closeables.push(() -> client.shutdown(0, 2, TimeUnit.SECONDS));
@@ -102,6 +103,7 @@ public final class RedisSessionStores {
                 StatefulRedisClusterConnection<byte[], byte[]> conn = client.connect(ByteArrayCodec.INSTANCE);
                 closeables.push(conn);
                 commands = conn.async();
+                breakers = ShardBreakers.perMaster(options, conn);
                 // Lettuce opens node connections lazily, and with REJECT_COMMANDS the first commands to a
                 // node that is still connecting fail: open them now, and again when the topology changes.
                 warmUp(client, conn).get(options.connectTimeout().toMillis() + 1000, TimeUnit.MILLISECONDS);
@@ -121,6 +123,7 @@ public final class RedisSessionStores {
                 StatefulRedisConnection<byte[], byte[]> conn = client.connect(ByteArrayCodec.INSTANCE, redisUri);
                 closeables.push(conn);
                 commands = conn.async();
+                breakers = ShardBreakers.single(options);
                 pubSub = client.connectPubSub(ByteArrayCodec.INSTANCE, redisUri);
                 closeables.push(pubSub);
             }
@@ -130,7 +133,7 @@ public final class RedisSessionStores {
             closeables.push(subscriber);
             List<AutoCloseable> toClose = new ArrayList<>(closeables);
             RedisSessionStore remote = new RedisSessionStore(commands, new SealedRecordCodec(ring), publisher, options,
-                    () -> closeAll(toClose));
+                    breakers, () -> closeAll(toClose));
             NearCacheSessionStore.Builder near = NearCacheSessionStore.builder(remote)
                     .maximumSize(options.nearCacheMaximumSize())
                     .maximumLocalLifetime(options.nearCacheLocalLifetime())

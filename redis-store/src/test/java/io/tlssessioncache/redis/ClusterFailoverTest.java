@@ -10,6 +10,10 @@ import io.tlssessioncache.core.CountingMetrics;
 import io.tlssessioncache.core.SessionRecord;
 import java.time.Duration;
 import java.util.Optional;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import org.junit.jupiter.api.MethodOrderer;
 import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
@@ -18,9 +22,10 @@ import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
- * A least-privilege ACL user works on a cluster; then a master of the 3+3 cluster is killed: while the replica takes over (node timeout 2 s) every
- * operation completes normally (misses, dropped writes), afterwards puts, takes and invalidations
- * work again without any help.
+ * A least-privilege ACL user works on a cluster; then a master of the 3+3 cluster is killed: its
+ * shard's circuit breaker opens while the other masters' sessions are still found; while the
+ * replica takes over (node timeout 2 s) every operation completes normally (misses, dropped
+ * writes), afterwards puts, takes and invalidations work again without any help.
  */
 @Timeout(120)
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
@@ -70,10 +75,30 @@ class ClusterFailoverTest {
             do {
                 onVictim = fresh(ns);
             } while (cluster.masterFor(redisKey(onVictim)) != victim);
+            SessionRecord elsewhere; // a session on another master, which must stay reachable
+            do {
+                elsewhere = fresh(ns);
+            } while (cluster.masterFor(redisKey(elsewhere)) == victim);
             await(x.store().put(probe));
+            await(x.store().put(elsewhere));
             InvalidationTest.waitFor(() -> await(x.remote().get(probe.key())).isPresent(), "the cluster works");
 
             victim.stop(); // SIGKILL: a crash
+            // The victim's failures open its own breaker only: the other masters' sessions are still
+            // found (one breaker for the whole cluster made every lookup miss until the failover).
+            boolean victimOpen = false;
+            for (int i = 0; i < 200 && !victimOpen; i++) {
+                try {
+                    x.remote().put(TestRecordsOnSlot.sameKey(onVictim, fresh(ns))).toCompletableFuture().get(10, TimeUnit.SECONDS);
+                } catch (ExecutionException e) {
+                    victimOpen = e.getCause() instanceof RejectedExecutionException;
+                } catch (InterruptedException | TimeoutException e) {
+                    throw new AssertionError(e);
+                }
+            }
+            assertTrue(victimOpen, "the killed master's breaker opens");
+            assertEquals(Optional.of(elsewhere), await(x.remote().get(elsewhere.key())),
+                    "a session on another master is found while the killed master's breaker is open");
             long killedAt = System.nanoTime();
             long deadline = killedAt + Duration.ofSeconds(40).toNanos();
             int operations = 0;

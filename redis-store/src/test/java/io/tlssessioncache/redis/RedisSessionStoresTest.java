@@ -2,6 +2,7 @@ package io.tlssessioncache.redis;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -116,6 +117,28 @@ class RedisSessionStoresTest {
         b.onSuccess();
         assertEquals(CircuitBreaker.State.CLOSED, b.state(), "a good probe closes");
         assertTrue(b.tryAcquire());
+    }
+
+    @Test
+    void oneShardsFailuresOpenOnlyItsOwnBreakerAndTheMapStaysBounded() {
+        FakeTime time = new FakeTime();
+        RedisStoreOptions o = RedisStoreOptions.builder().keyRing(SealingKeyRing.generate()).ticker(time).build();
+        ShardBreakers shards = new ShardBreakers(o, key -> "shard-" + key[0]);
+        byte[] onA = {1};
+        byte[] onB = {2};
+        assertSame(shards.forKey(onA), shards.forKey(new byte[] {1}), "one breaker per shard, not per key");
+        for (int i = 0; i < o.breakerFailureThreshold(); i++) {
+            shards.forKey(onA).onFailure();
+        }
+        assertFalse(shards.forKey(onA).tryAcquire(), "shard A's breaker is open");
+        assertTrue(shards.forKey(onB).tryAcquire(), "shard B's is not");
+        assertFalse(shards.noneOpen());
+
+        ShardBreakers many = new ShardBreakers(o, key -> "node-" + (key[0] & 0xff) + "-" + (key[1] & 0xff));
+        for (int i = 0; i < 3 * ShardBreakers.MAX_SHARDS; i++) {
+            many.forKey(new byte[] {(byte) i, (byte) (i >> 8)});
+            assertTrue(many.size() <= ShardBreakers.MAX_SHARDS, "bounded");
+        }
     }
 
     @Test
