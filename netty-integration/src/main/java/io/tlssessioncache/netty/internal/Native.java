@@ -33,12 +33,28 @@ final class Native {
     // Pointers whose target size is known up front: reading through them needs no restricted
     // MemorySegment.reinterpret, whose caller check walks the stack on hot paths.
     /** A NUL-terminated C string (read up to its NUL with {@code getString(0)}). */
-    static final AddressLayout C_STRING = ADDRESS.withTargetLayout(MemoryLayout.sequenceLayout(Integer.MAX_VALUE, JAVA_BYTE));
-    /** A session id: at most {@code SSL_MAX_SSL_SESSION_ID_LENGTH} (32) bytes. */
-    static final AddressLayout SESSION_ID = ADDRESS.withTargetLayout(MemoryLayout.sequenceLayout(32, JAVA_BYTE));
+    static final AddressLayout C_STRING = sized(Integer.MAX_VALUE);
+    /** {@code SSL_MAX_SSL_SESSION_ID_LENGTH}. */
+    static final int MAX_SESSION_ID = 32;
+    /** A session id: at most {@link #MAX_SESSION_ID} bytes. */
+    static final AddressLayout SESSION_ID = sized(MAX_SESSION_ID);
+    /** The longest id get_cb accepts (checked against its {@code len} before reading). */
+    static final int MAX_LOOKUP_ID = 64;
+    /** get_cb's id. */
+    static final AddressLayout LOOKUP_ID = sized(MAX_LOOKUP_ID);
+    /** The longest ALPN vector: uint16-length. */
+    static final int MAX_ALPN_LIST = 65535;
+    /** The client's ALPN list, as the ALPN callback gets it. */
+    static final AddressLayout ALPN_LIST = sized(MAX_ALPN_LIST);
+    /** One ALPN protocol name: uint8-length, at most 255 bytes. */
+    static final AddressLayout ALPN_NAME = sized(255);
     /** One engine's native block: the plaintext scratch buffer and the parameter area. */
-    static final AddressLayout ENGINE_BLOCK = ADDRESS.withTargetLayout(
-            MemoryLayout.sequenceLayout(NativeSsl.MAX_PLAINTEXT + NativeSsl.PARAMS, JAVA_BYTE));
+    static final AddressLayout ENGINE_BLOCK = sized(NativeSsl.MAX_PLAINTEXT + NativeSsl.PARAMS);
+
+    private static AddressLayout sized(long bytes) {
+        return ADDRESS.withTargetLayout(MemoryLayout.sequenceLayout(bytes, JAVA_BYTE));
+    }
+
     static final String LIBSSL_PROPERTY = "tlssessioncache.openssl.libssl";
     static final String LIBCRYPTO_PROPERTY = "tlssessioncache.openssl.libcrypto";
     static final String NEEDS = "the OpenSSL engine needs OpenSSL 3 (libssl.so.3 and libcrypto.so.3); "

@@ -13,10 +13,6 @@ final class SslReads {
     private SslReads() {
     }
 
-    /** An ALPN protocol name: at most 255 bytes. */
-    private static final java.lang.foreign.AddressLayout ALPN_NAME =
-            ADDRESS.withTargetLayout(java.lang.foreign.MemoryLayout.sequenceLayout(255, JAVA_BYTE));
-
     static String string(MemorySegment p) {
         return p.address() == 0 ? null : p.getString(0, StandardCharsets.UTF_8); // a C_STRING pointer
     }
@@ -32,7 +28,7 @@ final class SslReads {
     static byte[] sessionId(MemorySegment session, MemorySegment lenOut) throws Throwable {
         MemorySegment id = (MemorySegment) Native.SSL_SESSION_get_id.invokeExact(session, lenOut);
         int len = lenOut.get(JAVA_INT, 0);
-        return id.address() == 0 || len <= 0 || len > 32 ? new byte[0] : id.asSlice(0, len).toArray(JAVA_BYTE);
+        return id.address() == 0 || len <= 0 || len > Native.MAX_SESSION_ID ? new byte[0] : id.asSlice(0, len).toArray(JAVA_BYTE);
     }
 
     static String alpnSelected(MemorySegment ssl, MemorySegment params) throws Throwable {
@@ -41,7 +37,7 @@ final class SslReads {
         dataOut.set(ADDRESS, 0, MemorySegment.NULL);
         lenOut.set(JAVA_INT, 0, 0);
         Native.SSL_get0_alpn_selected.invokeExact(ssl, dataOut, lenOut);
-        MemorySegment data = dataOut.get(ALPN_NAME, 0);
+        MemorySegment data = dataOut.get(Native.ALPN_NAME, 0);
         int len = lenOut.get(JAVA_INT, 0);
         if (data.address() == 0 || len == 0) {
             return null;

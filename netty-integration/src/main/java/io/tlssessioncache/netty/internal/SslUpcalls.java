@@ -37,13 +37,6 @@ final class SslUpcalls {
 
     private static final ConcurrentHashMap<Long, WeakReference<NativeSsl>> REGISTRY = new ConcurrentHashMap<>();
 
-    /** get_cb's id: at most 64 bytes are accepted (checked against {@code len} before reading). */
-    private static final java.lang.foreign.AddressLayout ID_BYTES =
-            ADDRESS.withTargetLayout(java.lang.foreign.MemoryLayout.sequenceLayout(64, JAVA_BYTE));
-    /** The client's ALPN list: a uint16-length vector, at most 65535 bytes. */
-    private static final java.lang.foreign.AddressLayout ALPN_LIST =
-            ADDRESS.withTargetLayout(java.lang.foreign.MemoryLayout.sequenceLayout(65535, JAVA_BYTE));
-
     static final MemorySegment NEW_SESSION_STUB;
     static final MemorySegment GET_SESSION_STUB;
     static final MemorySegment ALPN_SELECT_STUB;
@@ -54,10 +47,10 @@ final class SslUpcalls {
                     FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS));
             // Arguments with their target sizes: no reinterpret on the handshake path.
             GET_SESSION_STUB = Native.upcall(SslUpcalls.class, "onGetSession",
-                    FunctionDescriptor.of(ADDRESS, ADDRESS, ID_BYTES, JAVA_INT, ADDRESS.withTargetLayout(JAVA_INT)));
+                    FunctionDescriptor.of(ADDRESS, ADDRESS, Native.LOOKUP_ID, JAVA_INT, ADDRESS.withTargetLayout(JAVA_INT)));
             ALPN_SELECT_STUB = Native.upcall(SslUpcalls.class, "onAlpnSelect",
                     FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS.withTargetLayout(ADDRESS),
-                            ADDRESS.withTargetLayout(JAVA_BYTE), ALPN_LIST, JAVA_INT, ADDRESS));
+                            ADDRESS.withTargetLayout(JAVA_BYTE), Native.ALPN_LIST, JAVA_INT, ADDRESS));
         } else {
             NEW_SESSION_STUB = GET_SESSION_STUB = ALPN_SELECT_STUB = null;
         }
@@ -128,7 +121,7 @@ final class SslUpcalls {
         try {
             copy.set(JAVA_INT, 0, 0); // whatever we return belongs to OpenSSL
             SslCallbacks cb = owner(ssl);
-            if (cb == null || len <= 0 || len > 64) {
+            if (cb == null || len <= 0 || len > Native.MAX_LOOKUP_ID) {
                 return MemorySegment.NULL;
             }
             byte[] id = data.asSlice(0, len).toArray(JAVA_BYTE);
@@ -167,7 +160,7 @@ final class SslUpcalls {
             if (cb == null) {
                 return SSL_TLSEXT_ERR_NOACK;
             }
-            if (inLen < 0 || inLen > 65535) {
+            if (inLen < 0 || inLen > Native.MAX_ALPN_LIST) {
                 return SSL_TLSEXT_ERR_ALERT_FATAL;
             }
             MemorySegment wire = in.asSlice(0, inLen);
