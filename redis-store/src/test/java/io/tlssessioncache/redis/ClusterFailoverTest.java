@@ -84,6 +84,7 @@ class ClusterFailoverTest {
             InvalidationTest.waitFor(() -> await(x.remote().get(probe.key())).isPresent(), "the cluster works");
 
             victim.stop(); // SIGKILL: a crash
+            long killedAt = System.nanoTime();
             // The victim's failures open its own breaker only: the other masters' sessions are still
             // found (one breaker for the whole cluster made every lookup miss until the failover).
             boolean victimOpen = false;
@@ -99,7 +100,6 @@ class ClusterFailoverTest {
             assertTrue(victimOpen, "the killed master's breaker opens");
             assertEquals(Optional.of(elsewhere), await(x.remote().get(elsewhere.key())),
                     "a session on another master is found while the killed master's breaker is open");
-            long killedAt = System.nanoTime();
             long deadline = killedAt + Duration.ofSeconds(40).toNanos();
             int operations = 0;
             int unacknowledged = 0;
