@@ -538,6 +538,14 @@ class Harness:
         for node in ("serve-a", "serve-b"):
             cmd = serve + ["--store", f"redis://127.0.0.1:{rport}", "--sealing-key-file", keys, "--key-prefix", "bench"]
             self.servers[node] = Server(node, cmd, self.args.root, os.path.join(work, node + ".log"), cpu, env=env)
+        for label, root, opts in self.args.redis_variants:
+            venv = dict(os.environ)
+            venv["JAVA_TOOL_OPTIONS"] = " ".join(x for x in (self.args.java_options, opts) if x)
+            for node in (label + "-a", label + "-b"):
+                cmd = [os.path.join(root or self.args.root, "bin", "tls-session-cache")] + serve[1:] + [
+                    "--store", f"redis://127.0.0.1:{rport}", "--sealing-key-file", keys, "--key-prefix", "bench"]
+                self.servers[node] = Server(node, cmd, root or self.args.root, os.path.join(work, node + ".log"), cpu,
+                                            env=venv)
 
     def stop(self):
         for s in reversed(list(self.servers.values())):
@@ -795,6 +803,9 @@ def main():
     p.add_argument("--variant", action="append", default=[], metavar="LABEL;ROOT;JAVA_OPTIONS",
                    help="one more `serve` (embedded store) to compare with: ROOT another checkout (empty: this one), "
                    "JAVA_OPTIONS for it; adds the kinds LABEL-full and LABEL-resumed (use with --kinds)")
+    p.add_argument("--redis-variant", action="append", default=[], metavar="LABEL;ROOT;JAVA_OPTIONS",
+                   help="two more `serve --store redis://` nodes (LABEL-a, LABEL-b) on the same redis-server: ROOT "
+                   "another checkout (empty: this one), JAVA_OPTIONS for them; adds the kind LABEL-other (use with --kinds)")
     p.add_argument("--java-options", help="JAVA_TOOL_OPTIONS for the serve/tcnative JVMs (e.g. for profiling)")
     p.add_argument("--profile", metavar="DIR", help="after the rounds, record each kind's server with perf into DIR "
                    "(use --rounds 0; --java-options '-XX:+PreserveFramePointer' for Java stacks)")
@@ -809,10 +820,18 @@ def main():
         a.variants.append((label, os.path.abspath(root) if root else "", opts))
         KINDS[label + "-full"] = {"mode": "full", "a": label}
         KINDS[label + "-resumed"] = {"mode": "resume", "a": label}
+    a.redis_variants = []
+    for v in a.redis_variant:
+        label, root, opts = (v.split(";", 2) + ["", ""])[:3]
+        if label + "-other" in KINDS or "-" in label or label in ("nginx", "serve", "tcnative", "redis"):
+            raise SystemExit(f"error: redis variant label {label} is taken or has a '-'")
+        a.redis_variants.append((label, os.path.abspath(root) if root else "", opts))
+        KINDS[label + "-other"] = {"mode": "pair", "a": label + "-a", "b": label + "-b", "also": ["redis"],
+                                   "min_resumed": 0.99}
     rounds = a.rounds if a.rounds is not None else (5 if a.full else 3)
     seconds = a.seconds or (4.0 if a.full else 2.5)
     warmup = a.warmup if a.warmup is not None else 5.0
-    budget = a.warmup_budget if a.warmup_budget is not None else (480.0 if a.full else 240.0)
+    budget = a.warmup_budget if a.warmup_budget is not None else (900.0 if a.full else 240.0)
     for tool in ("nginx", "redis-server", "taskset"):
         if not shutil.which(tool):
             raise SystemExit(f"error: {tool} is needed on PATH")

@@ -20,6 +20,10 @@ import java.util.Optional;
  *       the remote's answer is returned; a remote failure is a miss, never a local answer (that
  *       could let a ticket be used twice).</li>
  *   <li>{@link #remove}: both.</li>
+ *   <li><b>TLS 1.3 records are never kept locally</b> (put, get and take go to the remote only): a
+ *       ticket is single-use and a take never answers from a local copy, so a copy would be a
+ *       local write for nothing, and the remote would have to announce every take to every
+ *       server's near-cache. TLS 1.2 sessions, which are reused, are what this tier is for.</li>
  * </ul>
  *
  * <p>A local entry lives at most {@code maximumLocalLifetime} and never past its record's

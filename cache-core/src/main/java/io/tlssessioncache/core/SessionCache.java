@@ -79,7 +79,7 @@ final class SessionCache implements SessionStore {
         if (rejection(record.key(), record) != null) {
             return CompletableFuture.completedFuture(null); // would only ever be a miss: not worth storing
         }
-        if (near != null) {
+        if (nearCaches(record.key())) {
             near.put(record); // kept even if the storage fails: this node can still resume it
         }
         return call(record, storage::put).whenComplete((v, e) -> {
@@ -119,7 +119,7 @@ final class SessionCache implements SessionStore {
         long start = ticker.read();
         metrics.lookup();
         NearTier.Read read = null;
-        if (near != null) {
+        if (nearCaches(key)) {
             SessionRecord hit = localHit(key, start);
             if (hit != null) {
                 return CompletableFuture.completedFuture(Optional.of(hit));
@@ -135,7 +135,7 @@ final class SessionCache implements SessionStore {
         long start = ticker.read();
         metrics.take();
         metrics.lookup();
-        if (near != null) {
+        if (nearCaches(key)) {
             // The storage is the authority for single use: a local copy is dropped, never answered.
             near.invalidate(key);
         }
@@ -149,6 +149,9 @@ final class SessionCache implements SessionStore {
      */
     Optional<SessionRecord> getIfPresent(SessionKey key) {
         Objects.requireNonNull(key, "key");
+        if (!nearCaches(key)) {
+            return Optional.empty();
+        }
         long start = ticker.read();
         SessionRecord local = near.get(key);
         if (local == null || !usable(key, local)) {
@@ -157,6 +160,15 @@ final class SessionCache implements SessionStore {
         metrics.lookup();
         nearHit(start);
         return Optional.of(local);
+    }
+
+    /**
+     * Whether {@code key} may have a local copy. Not TLS 1.3: its tickets are single-use, and a take
+     * never answers from a local copy, so a copy would only cost a local write and, fleet-wide, an
+     * invalidation message on every server for every resumption (see {@link SessionStore#take}).
+     */
+    private boolean nearCaches(SessionKey key) {
+        return near != null && key.protocol() != TlsProtocol.TLS_1_3;
     }
 
     /** The usable local copy of {@code key} (counted as a near hit), or null. */

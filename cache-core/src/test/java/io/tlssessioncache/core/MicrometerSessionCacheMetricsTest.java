@@ -53,7 +53,7 @@ class MicrometerSessionCacheMetricsTest {
         RevocationWatermarks revocations = new RevocationWatermarks();
         NearCacheSessionStore near = NearCacheSessionStore.builder(remote).ticker(time).clock(time.clock())
                 .revocations(revocations).metrics(metrics).build();
-        SessionRecord r = TestRecords.builder().createdAt(java.time.Instant.now()).build();
+        SessionRecord r = TestRecords.builder().protocol(TlsProtocol.TLS_1_2).createdAt(java.time.Instant.now()).build();
         now(near.put(r));
         near.getIfPresent(r.key());
         now(near.get(r.key()));

@@ -33,8 +33,25 @@ class NearCacheSessionStoreTest {
     final NearCacheSessionStore near = NearCacheSessionStore.builder(remote)
             .ticker(time).clock(time.clock()).revocations(revocations).executor(Runnable::run).build();
 
+    /** A TLS 1.2 session: the kind a near-cache keeps (TLS 1.3 tickets: {@link #ticketsAreNeverKeptLocally}). */
     SessionRecord record(Duration lifetime) {
-        return TestRecords.createdNow(time, lifetime);
+        return TestRecords.builder().protocol(TlsProtocol.TLS_1_2).createdAt(time.now()).lifetime(lifetime).build();
+    }
+
+    @Test
+    void ticketsAreNeverKeptLocally() {
+        SessionRecord ticket = TestRecords.builder().protocol(TlsProtocol.TLS_1_3).createdAt(time.now()).build();
+        now(near.put(ticket));
+        assertEquals(1, remote.puts(), "written through");
+        assertEquals(0, near.estimatedLocalSize(), "no local copy");
+        assertEquals(Optional.empty(), near.getIfPresent(ticket.key()));
+        assertEquals(Optional.of(ticket), now(near.get(ticket.key())));
+        assertEquals(Optional.of(ticket), now(near.get(ticket.key())));
+        assertEquals(2, remote.gets(), "every get asks the remote: a remote answer fills nothing either");
+        assertEquals(0, near.estimatedLocalSize());
+        assertEquals(Optional.of(ticket), now(near.take(ticket.key())));
+        assertEquals(Optional.empty(), now(near.take(ticket.key())), "single use");
+        assertEquals(2, remote.takes());
     }
 
     @Test
@@ -138,7 +155,7 @@ class NearCacheSessionStoreTest {
         };
         CountingMetrics metrics = new CountingMetrics();
         NearCacheSessionStore n = NearCacheSessionStore.builder(throwing).metrics(metrics).build();
-        SessionRecord r = TestRecords.builder().createdAt(java.time.Instant.now()).build();
+        SessionRecord r = TestRecords.builder().protocol(TlsProtocol.TLS_1_2).createdAt(java.time.Instant.now()).build();
         assertTrue(n.put(r).toCompletableFuture().isCompletedExceptionally());
         assertTrue(n.remove(r.key()).toCompletableFuture().isCompletedExceptionally());
         assertEquals(Optional.empty(), now(n.take(r.key())));
@@ -163,7 +180,7 @@ class NearCacheSessionStoreTest {
             }
         };
         NearCacheSessionStore n = NearCacheSessionStore.builder(refusing).metrics(metrics).build();
-        SessionRecord r = TestRecords.builder().createdAt(java.time.Instant.now()).build();
+        SessionRecord r = TestRecords.builder().protocol(TlsProtocol.TLS_1_2).createdAt(java.time.Instant.now()).build();
         assertTrue(n.put(r).toCompletableFuture().isCompletedExceptionally(), "not stored: the caller must know");
         assertEquals(Optional.empty(), now(n.get(record(Duration.ofHours(1)).key())));
         assertEquals(1, metrics.count("droppedWrite"));
@@ -432,7 +449,7 @@ class NearCacheSessionStoreTest {
     @Test
     void revocationHidesLocalAndRemoteCopies() {
         byte[] client = TestRecords.bytes(32, 12);
-        SessionRecord r = TestRecords.builder().createdAt(time.now()).serverName("a.test").clientIdentity(client).build();
+        SessionRecord r = TestRecords.builder().protocol(TlsProtocol.TLS_1_2).createdAt(time.now()).serverName("a.test").clientIdentity(client).build();
         List<Revocation> scopes = List.of(
                 Revocation.all(time.now().plusMillis(1)),
                 Revocation.namespace(r.namespace(), time.now().plusMillis(1)),

@@ -8,6 +8,7 @@ import io.tlssessioncache.core.SealedRecordCodec;
 import io.tlssessioncache.core.SessionKey;
 import io.tlssessioncache.core.SessionRecord;
 import io.tlssessioncache.core.SessionStore;
+import io.tlssessioncache.core.TlsProtocol;
 import java.time.Clock;
 import java.util.Objects;
 import java.util.Optional;
@@ -32,9 +33,13 @@ import org.slf4j.LoggerFactory;
  * sealed by {@link SealedRecordCodec} (AES-GCM, bound to the key): {@link #put} is
  * {@code SET key value PX <remaining ms>} (so Redis drops it when it expires) and completes with
  * Redis' reply; {@link #get} is {@code GET}, {@link #take} is {@code GETDEL} (atomic: of any number
- * of concurrent takes across the fleet one wins), {@link #remove} is {@code DEL}. A take that
- * deleted something and every remove announce the key on the invalidation channel, on Redis'
- * answer (even after the caller stopped waiting: other near-caches' copies are stale either way).
+ * of concurrent takes across the fleet one wins), {@link #remove} is {@code DEL}. Every remove,
+ * and a take of a TLS 1.2 key that deleted something, announce the key on the invalidation channel,
+ * on Redis' answer (even after the caller stopped waiting: other near-caches' copies are stale
+ * either way). A take of a TLS 1.3 key (a ticket: the only keys the engine takes) announces
+ * nothing: no near-cache keeps TLS 1.3 records ({@link io.tlssessioncache.core.NearCacheSessionStore}),
+ * so there is no copy to drop, and announcing would cost every server of the fleet a message for
+ * every TLS 1.3 resumption anywhere.
  *
  * <p><b>Answers.</b> A value that does not open (tampered, truncated, sealed under a key this
  * process does not have) fails the stage with {@link InvalidRecordException}; {@link #get} does not
@@ -100,6 +105,9 @@ final class RedisSessionStore implements SessionStore {
     @Override
     public CompletionStage<Optional<SessionRecord>> take(SessionKey key) {
         byte[] redisKey = layout.key(key);
+        if (key.protocol() == TlsProtocol.TLS_1_3) {
+            return send(redisKey, () -> commands.getdel(redisKey), blob -> open(key, blob));
+        }
         return send(redisKey, () -> announcing(key, commands.getdel(redisKey), blob -> blob != null), blob -> open(key, blob));
     }
 

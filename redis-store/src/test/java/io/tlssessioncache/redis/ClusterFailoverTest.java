@@ -1,7 +1,7 @@
 package io.tlssessioncache.redis;
 
 import static io.tlssessioncache.redis.StoreFixtures.await;
-import static io.tlssessioncache.redis.StoreFixtures.fresh;
+import static io.tlssessioncache.redis.StoreFixtures.reusable;
 import static io.tlssessioncache.redis.StoreFixtures.namespace;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -46,7 +46,7 @@ class ClusterFailoverTest {
             RedisNearCache x = fixtures.open(uri, StoreFixtures.options(new CountingMetrics()).build());
             RedisNearCache y = fixtures.open(uri, StoreFixtures.options(new CountingMetrics()).build());
             for (int i = 0; i < 10; i++) { // keys on every master
-                SessionRecord r = fresh(namespace());
+                SessionRecord r = reusable(namespace());
                 await(x.store().put(r));
                 assertEquals(Optional.of(r), await(y.store().get(r.key())));
                 assertEquals(Optional.of(r), await(x.store().take(r.key())));
@@ -68,16 +68,16 @@ class ClusterFailoverTest {
                     .lookupDeadline(RedisStoreOptions.DEFAULT_LOOKUP_DEADLINE).build());
             String ns = namespace();
 
-            SessionRecord probe = fresh(ns);
+            SessionRecord probe = reusable(ns);
             RedisServer victim = cluster.masterFor(redisKey(probe));
             // A record on the victim's slots, to prove they are served again after the failover.
             SessionRecord onVictim;
             do {
-                onVictim = fresh(ns);
+                onVictim = reusable(ns);
             } while (cluster.masterFor(redisKey(onVictim)) != victim);
             SessionRecord elsewhere; // a session on another master, which must stay reachable
             do {
-                elsewhere = fresh(ns);
+                elsewhere = reusable(ns);
             } while (cluster.masterFor(redisKey(elsewhere)) == victim);
             await(x.store().put(probe));
             await(x.store().put(elsewhere));
@@ -90,7 +90,7 @@ class ClusterFailoverTest {
             boolean victimOpen = false;
             for (int i = 0; i < 200 && !victimOpen; i++) {
                 try {
-                    x.remote().put(TestRecordsOnSlot.sameKey(onVictim, fresh(ns))).toCompletableFuture().get(10, TimeUnit.SECONDS);
+                    x.remote().put(TestRecordsOnSlot.sameKey(onVictim, reusable(ns))).toCompletableFuture().get(10, TimeUnit.SECONDS);
                 } catch (ExecutionException e) {
                     victimOpen = e.getCause() instanceof RejectedExecutionException;
                 } catch (InterruptedException | TimeoutException e) {
@@ -105,7 +105,7 @@ class ClusterFailoverTest {
             int unacknowledged = 0;
             Long recoveredAfter = null;
             while (System.nanoTime() < deadline) {
-                SessionRecord r = fresh(onVictim.namespace(), Duration.ofMinutes(5));
+                SessionRecord r = reusable(onVictim.namespace(), Duration.ofMinutes(5));
                 SessionRecord target = TestRecordsOnSlot.sameKey(onVictim, r);
                 // Every lookup completes normally (await fails the test on an exceptional stage); a put
                 // may fail its stage while its master is gone: it says so instead of pretending.
@@ -113,7 +113,7 @@ class ClusterFailoverTest {
                     unacknowledged++;
                 }
                 Optional<SessionRecord> got = await(y.store().take(target.key()));
-                await(x.store().get(fresh(ns).key()));
+                await(x.store().get(reusable(ns).key()));
                 operations += 3;
                 if (got.isPresent()) {
                     recoveredAfter = System.nanoTime() - killedAt;
@@ -130,7 +130,7 @@ class ClusterFailoverTest {
             // with a 50 ms deadline on a loaded machine one attempt may miss.
             long[] delay = {-1};
             InvalidationTest.waitFor(() -> {
-                SessionRecord r3 = fresh(ns);
+                SessionRecord r3 = reusable(ns);
                 if (!StoreFixtures.acknowledged(x.remote().put(r3))) {
                     return false;
                 }

@@ -1,7 +1,7 @@
 package io.tlssessioncache.redis;
 
 import static io.tlssessioncache.redis.StoreFixtures.await;
-import static io.tlssessioncache.redis.StoreFixtures.fresh;
+import static io.tlssessioncache.redis.StoreFixtures.reusable;
 import static io.tlssessioncache.redis.StoreFixtures.namespace;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -72,7 +72,7 @@ class InvalidationTest {
         int n = 200;
         long[] delays = new long[n];
         for (int i = 0; i < n; i++) {
-            SessionRecord r = fresh(ns);
+            SessionRecord r = reusable(ns);
             cachedOnB(a, b, r);
             long t0 = System.nanoTime();
             if (i % 2 == 0) {
@@ -96,7 +96,7 @@ class InvalidationTest {
         long[] delays = new long[n];
         SessionRecord last = null;
         for (int i = 0; i < n; i++) {
-            SessionRecord r = fresh(namespace());
+            SessionRecord r = reusable(namespace());
             cachedOnB(a, b, r);
             long t0 = System.nanoTime();
             a.publisher().publishRevocation(Revocation.namespace(r.namespace(), r.createdAt().plusMillis(1)));
@@ -127,7 +127,7 @@ class InvalidationTest {
         String ns = namespace();
         SessionRecord[] rs = new SessionRecord[5];
         for (int i = 0; i < rs.length; i++) {
-            rs[i] = fresh(ns);
+            rs[i] = reusable(ns);
             cachedOnB(s[0], s[1], rs[i]);
         }
         await(s[0].publisher().publishAll());

@@ -94,6 +94,29 @@ class MissRetryTest {
     }
 
     @Test
+    void aTicketTakeIsOneGetdelAndAnnouncesNothingWhileATls12TakeAnnounces() throws Exception {
+        // No near-cache keeps TLS 1.3 records, so announcing a ticket's take to every server would be
+        // a PUBLISH (and a message on every server) per resumption for nothing.
+        Node a = node(Duration.ZERO, Duration.ofSeconds(10));
+        Node b = node(Duration.ZERO, Duration.ofSeconds(10));
+        SessionRecord ticket = fresh(namespace());
+        SessionRecord session = StoreFixtures.reusable(namespace());
+        await(a.store().put(ticket));
+        await(a.store().put(session));
+        assertEquals(1, a.store().estimatedLocalSize(), "A keeps the TLS 1.2 session only");
+        long getdels = calls("getdel");
+        long publishes = calls("publish");
+
+        assertEquals(Optional.of(ticket), await(b.store().take(ticket.key())));
+        assertEquals(getdels + 1, calls("getdel"));
+        assertEquals(publishes, calls("publish"), "a ticket's take announces nothing");
+
+        assertEquals(Optional.of(session), await(b.store().take(session.key())));
+        awaitCalls("publish", publishes + 1); // A's copy of a TLS 1.2 session must go
+        assertEquals(Optional.empty(), await(a.store().get(session.key())));
+    }
+
+    @Test
     void aGenuineMissIsAskedTwiceThenIsAMiss() {
         Node b = node(Duration.ofMillis(20), Duration.ofSeconds(10));
         SessionKey unknown = new SessionKey(namespace(), TlsProtocol.TLS_1_3, SessionId.random());

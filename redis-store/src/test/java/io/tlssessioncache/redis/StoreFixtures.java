@@ -62,6 +62,17 @@ public final class StoreFixtures implements AutoCloseable {
         return fresh(namespace, Duration.ofMinutes(5));
     }
 
+    /** A TLS 1.2 record made now (by default living 5 minutes): the kind near-caches keep (TLS 1.3 tickets they never do). */
+    public static SessionRecord reusable(String namespace) {
+        return reusable(namespace, Duration.ofMinutes(5));
+    }
+
+    public static SessionRecord reusable(String namespace, Duration lifetime) {
+        return TestRecords.builder().namespace(namespace).protocol(io.tlssessioncache.core.TlsProtocol.TLS_1_2)
+                .createdAt(Instant.now().truncatedTo(ChronoUnit.MILLIS))
+                .lifetime(lifetime).build();
+    }
+
     /** Waits (bounded) for a stage; the store's stages must complete, so a hang is a failure. */
     public static <T> T await(CompletionStage<T> stage) {
         try {
