@@ -562,6 +562,9 @@ KINDS = {
     "tcnative-full": {"mode": "full", "a": "tcnative"},
     "nginx-resumed": {"mode": "resume", "a": "nginx"},
     "serve-resumed": {"mode": "resume", "a": "serve"},
+    # tcnative's own in-process resumption (TLS 1.2: its session cache; TLS 1.3: BoringSSL's stateless
+    # tickets): what Netty's path costs a resumed connection with Netty's fastest engine
+    "tcnative-resumed": {"mode": "resume", "a": "tcnative"},
     # Redis: made on A (full), resumed on B; redis-server's CPU is watched too
     "redis-other": {"mode": "pair", "a": "serve-a", "b": "serve-b", "also": ["redis"], "min_resumed": 0.99},
     # Redis, the same node: the offered session was made (TLS 1.3: ticket issued) by this node
@@ -625,9 +628,14 @@ def analyse(h):
                         "redis_same": median(vals("redis-same", "serve-a")),
                         "ratio_rounds": ratios("serve-resumed", "serve", "nginx-resumed", "nginx"),
                         "redis_rounds": ratios("redis-other", "serve-b", "nginx-resumed", "nginx", "b"),
+                        "tcnative": median(vals("tcnative-resumed", "tcnative")),
+                        "tcnative_nojit": nojit("tcnative-resumed", "tcnative"),
+                        "tcn_rounds": ratios("serve-resumed", "serve", "tcnative-resumed", "tcnative"),
                         "conns": {"nginx-resumed": conns("nginx-resumed"), "serve-resumed": conns("serve-resumed"),
+                                  "tcnative-resumed": conns("tcnative-resumed"),
                                   "redis-other B": conns("redis-other", "b"), "redis-same": conns("redis-same")},
                         "resumed": {"nginx-resumed": resumed("nginx-resumed"), "serve-resumed": resumed("serve-resumed"),
+                                    "tcnative-resumed": resumed("tcnative-resumed"),
                                     "redis-other B": resumed("redis-other"), "redis-same": resumed("redis-same")},
                         "stat": {k: stat_total(k, KINDS[k]["a"]) for k in ("nginx-resumed", "serve-resumed")}},
             "latency": {"same": lat("redis-same", "latency_resumed_us"), "other": lat("redis-other", "latency_resumed_us")},
@@ -640,6 +648,7 @@ def analyse(h):
         for label, kind, server, key in (("serve full", "serve-full", "serve", "a"),
                                          ("serve resumed", "serve-resumed", "serve", "a"),
                                          ("tcnative full", "tcnative-full", "tcnative", "a"),
+                                         ("tcnative resumed (its own cache / tickets)", "tcnative-resumed", "tcnative", "a"),
                                          ("Redis node A (full)", "redis-other", "serve-a", "a"),
                                          ("Redis node B (resumed, other node)", "redis-other", "serve-b", "b")):
             ss = [x for x in h.samples if x["kind"] == kind and x["protocol"] == p]
@@ -653,6 +662,12 @@ def analyse(h):
 
 def fmt(x, d=0):
     return "–" if x != x else f"{x:,.{d}f}"
+
+
+def ratio(x, y, bold=True):
+    if x != x or y != y or not y:
+        return "–"
+    return f"**{x / y:.2f}×**" if bold else f"{x / y:.2f}×"
 
 
 def spread(xs):
@@ -701,11 +716,15 @@ def markdown(h, res, meta):
                  f"{f['serve_nojit'] / f['tcnative_nojit']:.2f}× |")
         L.append(f"| {v} resumed | {fmt(rr['nginx'])} | {fmt(rr['serve'])} | **{rr['serve'] / rr['nginx']:.2f}×** "
                  f"({spread(rr['ratio_rounds'])}) | {fmt(rr['redis'])} (node B) | **{rr['redis'] / rr['nginx']:.2f}×** "
-                 f"({spread(rr['redis_rounds'])}) | – | – | {rr['serve_nojit'] / rr['nginx']:.2f}× / "
-                 f"{rr['redis_nojit'] / rr['nginx']:.2f}× / – |")
+                 f"({spread(rr['redis_rounds'])}) | {fmt(rr['tcnative'])} | {ratio(rr['serve'], rr['tcnative'])} "
+                 f"({spread(rr['tcn_rounds'])}) | {rr['serve_nojit'] / rr['nginx']:.2f}× / "
+                 f"{rr['redis_nojit'] / rr['nginx']:.2f}× / {ratio(rr['serve_nojit'], rr['tcnative_nojit'], bold=False)} |")
     L.append("")
     L.append("The last column leaves out the CPU of the JVMs' JIT compiler threads in the measured rounds (a JVM "
-             "that had not finished compiling: see the per-thread table below); the targets use the full numbers.\n")
+             "that had not finished compiling: see the per-thread table below); the targets use the full numbers. "
+             "tcnative's resumed rows use its own in-process resumption (TLS 1.2: its session cache; TLS 1.3: "
+             "BoringSSL's stateless tickets, no store at all): not this product's design, but the cost of Netty's "
+             "path per resumed connection with Netty's fastest engine, the floor a Netty server starts from.\n")
     L.append("Resumption on another node vs the same node, `serve` as shipped with Redis (Lettuce on its own threads, "
              "near-cache on, 5 ms miss retry). *Same node*: the client offers node A the session A made (TLS 1.2: the "
              "same session id again, a near-cache hit; TLS 1.3: A's newest ticket, a Redis `GETDEL` like any ticket). "
