@@ -79,6 +79,7 @@ public final class HandshakeBenchmark {
         boolean quick = true;
         int threads = 4;
         java.util.regex.Pattern only = null;
+        boolean bytesOnly = false;
         Path out = Path.of("docs", "reports");
         Path jmhTable = null;
         String jmhCommand = null;
@@ -93,10 +94,11 @@ public final class HandshakeBenchmark {
                 case "--jmh-table" -> jmhTable = Path.of(args[++i]);
                 case "--jmh-command" -> jmhCommand = args[++i];
                 case "--only" -> only = java.util.regex.Pattern.compile(args[++i]);
+                case "--bytes-only" -> bytesOnly = true;
                 case "--nginx-section" -> nginxSection = Path.of(args[++i]);
                 case "--nginx-targets" -> nginxTargets = Path.of(args[++i]);
                 default -> {
-                    System.err.println("usage: HandshakeBenchmark [--quick|--full] [--threads N] [--out DIR] "
+                    System.err.println("usage: HandshakeBenchmark [--quick|--full] [--threads N] [--out DIR] [--only REGEX] [--bytes-only] "
                             + "[--jmh-table FILE] [--jmh-command TEXT] [--nginx-section FILE --nginx-targets FILE]");
                     System.exit(2);
                 }
@@ -111,6 +113,14 @@ public final class HandshakeBenchmark {
         String loadBefore = loadAverage();
         Instant started = Instant.now();
         Sections s;
+        if (bytesOnly) { // section 5 alone, printed: bytes per stored session in Redis
+            try (Certificates certs = Certificates.generate(); RedisProcess redis = RedisProcess.start()) {
+                s = new Sections();
+                bench.storedBytes(s, certs, redis, SealingKeyRing.generate());
+                s.bytes.forEach(row -> System.out.println(String.join(" | ", row)));
+            }
+            System.exit(0);
+        }
         try (Certificates certs = Certificates.generate(); RedisProcess redis = RedisProcess.start()) {
             s = bench.runAll(certs, redis);
             s.redisVersion = redis.version();
@@ -516,8 +526,9 @@ public final class HandshakeBenchmark {
 
     private void storedBytes(Sections s, Certificates certs, RedisProcess redis, SealingKeyRing ring) throws Exception {
         RedisClient lettuce = RedisClient.create(redis.uri());
-        try (StatefulRedisConnection<String, String> c = lettuce.connect(StringCodec.UTF8)) {
-            RedisCommands<String, String> cmd = c.sync();
+        // Binary: the store's keys are bytes (KeyLayout), which a String codec would mangle into keys that do not exist.
+        try (StatefulRedisConnection<byte[], byte[]> c = lettuce.connect(io.lettuce.core.codec.ByteArrayCodec.INSTANCE)) {
+            RedisCommands<byte[], byte[]> cmd = c.sync();
             for (String protocol : new String[] {"TLSv1.3", "TLSv1.2"}) {
                 for (boolean clientCert : new boolean[] {false, true}) {
                     String prefix = "size-" + protocol + (clientCert ? "-cert" : "-nocert");
@@ -541,15 +552,19 @@ public final class HandshakeBenchmark {
                         long count = 0;
                         long memory = 0;
                         long length = 0;
-                        ScanIterator<String> keys = ScanIterator.scan(cmd, ScanArgs.Builder.matches(prefix + ":*").limit(100));
+                        ScanIterator<byte[]> keys = ScanIterator.scan(cmd, ScanArgs.Builder.matches(prefix + ":*").limit(100));
                         while (keys.hasNext()) {
-                            String key = keys.next();
+                            byte[] key = keys.next();
                             Long m = cmd.memoryUsage(key);
                             if (m != null) {
                                 count++;
                                 memory += m;
                                 length += cmd.strlen(key);
                             }
+                        }
+                        if (count == 0) { // every handshake stored a session: none found means this measurement is broken
+                            throw new IllegalStateException("no stored sessions found under " + prefix + ":* after "
+                                    + handshakes + " handshakes");
                         }
                         s.bytes.add(new String[] {protocol, clientCert ? "yes (ECDSA P-256, self-signed)" : "no",
                                 String.valueOf(handshakes), String.valueOf(count),
