@@ -534,9 +534,12 @@ class Harness:
         with open(keys, "w") as f:
             f.write("1:" + base64.b64encode(secrets.token_bytes(32)).decode() + "\n")
         os.chmod(keys, 0o600)
-        for label, root, opts in self.args.variants:
+        def variant_env(opts):
             venv = dict(os.environ)
             venv["JAVA_TOOL_OPTIONS"] = " ".join(x for x in (self.args.java_options, opts) if x)
+            return venv
+        for label, root, opts in self.args.variants:
+            venv = variant_env(opts)
             vserve = [os.path.join(root or self.args.root, "bin", "tls-session-cache")] + serve[1:]
             self.servers[label] = Server(label, vserve, root or self.args.root, os.path.join(work, label + ".log"), cpu,
                                          env=venv)
@@ -544,8 +547,7 @@ class Harness:
             cmd = serve + ["--store", f"redis://127.0.0.1:{rport}", "--sealing-key-file", keys, "--key-prefix", "bench"]
             self.servers[node] = Server(node, cmd, self.args.root, os.path.join(work, node + ".log"), cpu, env=env)
         for label, root, opts in self.args.redis_variants:
-            venv = dict(os.environ)
-            venv["JAVA_TOOL_OPTIONS"] = " ".join(x for x in (self.args.java_options, opts) if x)
+            venv = variant_env(opts)
             for node in (label + "-a", label + "-b"):
                 cmd = [os.path.join(root or self.args.root, "bin", "tls-session-cache")] + serve[1:] + [
                     "--store", f"redis://127.0.0.1:{rport}", "--sealing-key-file", keys, "--key-prefix", "bench"]

@@ -51,6 +51,17 @@ public final class NearCacheSessionStore extends SessionCacheStore {
         this.near = near;
     }
 
+    /**
+     * Whether a near-cache keeps a local copy of {@code key}'s record: TLS 1.2 sessions, which are
+     * reused, yes; TLS 1.3 tickets no. A ticket is single-use and a take never answers from a local
+     * copy, so a copy would be a local write for nothing, and a remote store would have to announce
+     * every take to every server's near-cache. Remote stores use this to know which takes need no
+     * announcement.
+     */
+    public static boolean keepsLocally(SessionKey key) {
+        return key.protocol() != TlsProtocol.TLS_1_3;
+    }
+
     /** A builder for a near-cache in front of {@code remote}, a store that only stores (see {@link SessionStore}). */
     public static Builder builder(SessionStore remote) {
         return new Builder(remote);

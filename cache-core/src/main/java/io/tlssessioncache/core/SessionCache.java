@@ -162,13 +162,9 @@ final class SessionCache implements SessionStore {
         return Optional.of(local);
     }
 
-    /**
-     * Whether {@code key} may have a local copy. Not TLS 1.3: its tickets are single-use, and a take
-     * never answers from a local copy, so a copy would only cost a local write and, fleet-wide, an
-     * invalidation message on every server for every resumption (see {@link SessionStore#take}).
-     */
+    /** Whether {@code key} may have a local copy ({@link NearCacheSessionStore#keepsLocally}). */
     private boolean nearCaches(SessionKey key) {
-        return near != null && key.protocol() != TlsProtocol.TLS_1_3;
+        return near != null && NearCacheSessionStore.keepsLocally(key);
     }
 
     /** The usable local copy of {@code key} (counted as a near hit), or null. */

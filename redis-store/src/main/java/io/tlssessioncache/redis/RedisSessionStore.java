@@ -4,11 +4,11 @@ import io.lettuce.core.RedisFuture;
 import io.lettuce.core.SetArgs;
 import io.lettuce.core.cluster.api.async.RedisClusterAsyncCommands;
 import io.tlssessioncache.core.InvalidRecordException;
+import io.tlssessioncache.core.NearCacheSessionStore;
 import io.tlssessioncache.core.SealedRecordCodec;
 import io.tlssessioncache.core.SessionKey;
 import io.tlssessioncache.core.SessionRecord;
 import io.tlssessioncache.core.SessionStore;
-import io.tlssessioncache.core.TlsProtocol;
 import java.time.Clock;
 import java.util.Objects;
 import java.util.Optional;
@@ -37,7 +37,7 @@ import org.slf4j.LoggerFactory;
  * and a take of a TLS 1.2 key that deleted something, announce the key on the invalidation channel,
  * on Redis' answer (even after the caller stopped waiting: other near-caches' copies are stale
  * either way). A take of a TLS 1.3 key (a ticket: the only keys the engine takes) announces
- * nothing: no near-cache keeps TLS 1.3 records ({@link io.tlssessioncache.core.NearCacheSessionStore}),
+ * nothing: no near-cache keeps TLS 1.3 records ({@link NearCacheSessionStore#keepsLocally}),
  * so there is no copy to drop, and announcing would cost every server of the fleet a message for
  * every TLS 1.3 resumption anywhere.
  *
@@ -105,10 +105,10 @@ final class RedisSessionStore implements SessionStore {
     @Override
     public CompletionStage<Optional<SessionRecord>> take(SessionKey key) {
         byte[] redisKey = layout.key(key);
-        if (key.protocol() == TlsProtocol.TLS_1_3) {
-            return send(redisKey, () -> commands.getdel(redisKey), blob -> open(key, blob));
-        }
-        return send(redisKey, () -> announcing(key, commands.getdel(redisKey), blob -> blob != null), blob -> open(key, blob));
+        // No near-cache holds a copy of a key it does not keep: nothing to announce.
+        return send(redisKey, () -> NearCacheSessionStore.keepsLocally(key)
+                ? announcing(key, commands.getdel(redisKey), blob -> blob != null)
+                : commands.getdel(redisKey), blob -> open(key, blob));
     }
 
     @Override

@@ -527,7 +527,7 @@ public final class HandshakeBenchmark {
     private void storedBytes(Sections s, Certificates certs, RedisProcess redis, SealingKeyRing ring) throws Exception {
         RedisClient lettuce = RedisClient.create(redis.uri());
         // Binary: the store's keys are bytes (KeyLayout), which a String codec would mangle into keys that do not exist.
-        try (StatefulRedisConnection<byte[], byte[]> c = lettuce.connect(io.lettuce.core.codec.ByteArrayCodec.INSTANCE)) {
+        try (StatefulRedisConnection<byte[], byte[]> c = lettuce.connect(ByteArrayCodec.INSTANCE)) {
             RedisCommands<byte[], byte[]> cmd = c.sync();
             for (String protocol : new String[] {"TLSv1.3", "TLSv1.2"}) {
                 for (boolean clientCert : new boolean[] {false, true}) {
@@ -568,8 +568,7 @@ public final class HandshakeBenchmark {
                         }
                         s.bytes.add(new String[] {protocol, clientCert ? "yes (ECDSA P-256, self-signed)" : "no",
                                 String.valueOf(handshakes), String.valueOf(count),
-                                count == 0 ? "–" : String.valueOf(length / count),
-                                count == 0 ? "–" : String.valueOf(memory / count)});
+                                String.valueOf(length / count), String.valueOf(memory / count)});
                     }
                 }
             }
