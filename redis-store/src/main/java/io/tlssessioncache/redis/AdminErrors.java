@@ -18,9 +18,10 @@ final class AdminErrors {
         }
         for (Throwable t = e; t != null; t = t.getCause()) {
             String m = t.getMessage() == null ? "" : t.getMessage();
-            // NOPERM for a command; a script's command refused by the caller's ACL is an "ERR ... can't run".
-            if (t instanceof RedisCommandExecutionException
-                    && (m.startsWith("NOPERM") || m.contains("can't run this command"))) {
+            // NOPERM for a command; a script's command refused by the caller's ACL is an "ERR ... can't run"
+            // (Redis 7) or an "ERR ACL failure in script: User ... has no permissions to run ..." (Redis 8).
+            if (t instanceof RedisCommandExecutionException && (m.startsWith("NOPERM")
+                    || m.contains("can't run this command") || m.contains("has no permissions to run"))) {
                 return new AdminException(AdminException.Kind.DENIED, "cannot " + what + ": Redis refused: " + m
                         + " (the admin commands need an ACL user with SCAN, HSET, EVAL, DEL, PUBLISH on the"
                         + " key prefix, e.g. tls-admin; the servers' user tls-server is not allowed to)", e);

@@ -80,6 +80,13 @@ final class Report {
                     + "TLS 1.2 other node ≥ 0.9× same node with `serve`'s configuration (section 0) | not measured in this "
                     + "run: `bin/benchmark --nginx` (or `--full`) | – |\n");
         }
+        for (String[] row : s.bytes) { // protocol, client certificate, handshakes, keys, STRLEN, MEMORY USAGE
+            if (row[1].equals("no")) {
+                long memory = Long.parseLong(row[5]);
+                md.append(String.format(Locale.ROOT, "| %s: Redis memory per session (`MEMORY USAGE`, no client certificate) ≤ 400 B (section 5) | %d B (value %s B, %s keys) | %s |%n",
+                        row[0], memory, row[4], row[3], met(memory <= 400)));
+            }
+        }
         for (String p : List.of("TLSv1.3", "TLSv1.2")) {
             Result same = r.get(pairName(p, true));
             Result other = r.get(pairName(p, false));

@@ -129,6 +129,7 @@ final class Native {
     static final MethodHandle SSL_write;
     static final MethodHandle SSL_shutdown;
     static final MethodHandle SSL_get_error;
+    static final MethodHandle SSL_get_shutdown;
     static final MethodHandle SSL_set_SSL_CTX;
     static final MethodHandle SSL_get_version;
     static final MethodHandle SSL_get_current_cipher;
@@ -244,6 +245,7 @@ final class Native {
         SSL_write = ok ? ssl("SSL_write", FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS, JAVA_INT), false) : null;
         SSL_shutdown = ok ? ssl("SSL_shutdown", FunctionDescriptor.of(JAVA_INT, ADDRESS), false) : null;
         SSL_get_error = ok ? ssl("SSL_get_error", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT), true) : null;
+        SSL_get_shutdown = ok ? ssl("SSL_get_shutdown", FunctionDescriptor.of(JAVA_INT, ADDRESS), true) : null;
         // Not critical: it frees the old SSL_CTX reference, which may run ex_data free callbacks.
         SSL_set_SSL_CTX = ok ? ssl("SSL_set_SSL_CTX", FunctionDescriptor.of(ADDRESS, ADDRESS, ADDRESS), false) : null;
         SSL_get_version = ok ? ssl("SSL_get_version", FunctionDescriptor.of(C_STRING, ADDRESS), true) : null;

@@ -40,6 +40,7 @@ public final class NativeSsl {
     private static final int SSL_ERROR_WANT_WRITE = 3;
     private static final int SSL_ERROR_SYSCALL = 5;
     private static final int SSL_ERROR_ZERO_RETURN = 6;
+    private static final int SSL_RECEIVED_SHUTDOWN = 2;
     private static final int BIO_C_SET_BUF_MEM_EOF_RETURN = 130;
 
     private NativeSslContext context; // keeps the Java owner of the current SSL_CTX reachable
@@ -294,6 +295,12 @@ public final class NativeSsl {
                 }
             }
             int err = (int) Native.SSL_get_error.invokeExact(ssl, r);
+            if (err == SSL_ERROR_SYSCALL && receivedShutdown()) {
+                // The peer's close_notify after a TLS 1.3 user_canceled (the JDK's client closes that way): OpenSSL
+                // 3.2+ reports it as SYSCALL, not ZERO_RETURN (openssl/openssl#25254). A fatal alert would have
+                // queued an error (SSL_ERROR_SSL), so received shutdown with nothing queued is a clean close.
+                err = SSL_ERROR_ZERO_RETURN;
+            }
             return switch (err) {
                 case SSL_ERROR_WANT_READ, SSL_ERROR_WANT_WRITE -> 0;
                 case SSL_ERROR_ZERO_RETURN -> READ_CLOSED;
@@ -304,6 +311,10 @@ public final class NativeSsl {
         } catch (Throwable t) {
             throw OpenSsl.rethrow(t);
         }
+    }
+
+    private boolean receivedShutdown() throws Throwable {
+        return ((int) Native.SSL_get_shutdown.invokeExact(ssl) & SSL_RECEIVED_SHUTDOWN) != 0;
     }
 
     /** Encrypts up to {@code max} (≤ 16 KiB) bytes gathered from {@code srcs}; returns the bytes consumed. */
