@@ -356,8 +356,9 @@ def nginx_version():
     r = subprocess.run(["nginx", "-V"], capture_output=True, text=True)
     text = r.stderr + r.stdout
     v = re.search(r"nginx version: (\S+)", text)
-    o = re.search(r"running with (OpenSSL [^\s]+)|built with (OpenSSL [^\s]+)", text)
-    return (v.group(1) if v else "?"), (o.group(1) or o.group(2) if o else "?")
+    # "built with OpenSSL X (running with OpenSSL Y)": Y is the library it uses
+    o = re.search(r"running with (OpenSSL [^\s)]+)", text) or re.search(r"built with (OpenSSL [^\s)]+)", text)
+    return (v.group(1) if v else "?"), (o.group(1) if o else "?")
 
 
 # ---------------------------------------------------------------------------------------------- runs
@@ -697,7 +698,7 @@ def markdown(h, res, meta):
              "engine (`TcnativeServe`, benchmarks module); **Redis**: two `serve --store redis://…` processes (shared "
              "sealing key file) and one `redis-server`, all on the same CPU: each client step makes a session on node A "
              "(a full handshake) and resumes it on node B.\n")
-    L.append("Client: `benchmarks/vs-nginx.py client` (Python's `ssl`, the same OpenSSL 3.0), one connection at a time: "
+    L.append(f"Client: `benchmarks/vs-nginx.py client` (Python's `ssl`, {meta.get('client_openssl', 'the same OpenSSL')}), one connection at a time: "
              "TCP connect, handshake, `GET / HTTP/1.0`, the whole response read (so TLS 1.3 tickets arrive before the "
              "next connection offers the newest session), close. *Server CPU* = run time of all the server process's "
              "threads (JIT, GC and Lettuce included; nginx: master + worker) from `/proc/PID/task/*/schedstat`, over the "
@@ -936,6 +937,7 @@ def main():
             if h.still_compiling else f"took {h.warm_seconds:.0f} s", "load_before": load_before, "load_after": load(),
             "elapsed": time.monotonic() - started}
     meta["nginx"], meta["nginx_openssl"] = nginx_version()
+    meta["client_openssl"] = ssl.OPENSSL_VERSION
     if a.json:
         with open(a.json, "w") as f:
             json.dump({"meta": meta, "samples": h.samples}, f, indent=1)
