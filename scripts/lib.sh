@@ -5,6 +5,7 @@
 #   apt_install PKG...           installs with apt-get when root (one 'apt-get update' if needed)
 #   need CMD PKG                 true if CMD exists, after installing PKG when it did not
 #   ensure_tools CMD:PKG...      need for each, or die naming what to install
+#   apt_mirror SUITE             the URI of the host's apt sources that serves SUITE (empty if none)
 #   port_in_use PORT / free_port FROM    on 127.0.0.1
 #   now_ms / wait_for SECONDS CMD...
 #   load_*                       the project's load generator (LoadCli) for drills, and its windows
@@ -33,6 +34,18 @@ ensure_tools() {
     need "${pair%%:*}" "${pair#*:}" || missing+=("${pair#*:}")
   done
   [ "${#missing[@]}" -eq 0 ] || die "missing tools; install them first, e.g.: sudo apt-get install -y ${missing[*]}"
+}
+
+apt_mirror() { # deb822 (*.sources) first, then one-line sources.list entries
+  local m
+  m="$(cat /etc/apt/sources.list.d/*.sources 2>/dev/null | awk -v s="$1" '
+      /^[[:space:]]*$/ { if (ok && uri != "") { print uri; exit } ok = 0; uri = ""; next }
+      /^URIs:/ { uri = $2 }
+      /^Suites:/ { for (i = 2; i <= NF; i++) if ($i == s) ok = 1 }
+      END { if (ok && uri != "") print uri }' | head -n 1)"
+  [ -n "$m" ] || m="$(awk -v s="$1" '$1 == "deb" { for (i = 2; i < NF; i++) if ($(i + 1) == s && $i !~ /^\[/) { print $i; exit } }' \
+      /etc/apt/sources.list /etc/apt/sources.list.d/*.list 2>/dev/null | head -n 1)"
+  echo "$m"
 }
 
 port_in_use() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
