@@ -3,8 +3,9 @@ find_jdk25() {
   local candidate
   for candidate in "${JAVA_HOME:-}" /usr/lib/jvm/temurin-25-jdk-amd64 /usr/lib/jvm/*25* /opt/java/openjdk; do
     [ -n "$candidate" ] && [ -x "$candidate/bin/java" ] || continue
-    # grep -v: with JAVA_TOOL_OPTIONS set, java prints "Picked up JAVA_TOOL_OPTIONS: ..." first
-    if "$candidate/bin/java" -version 2>&1 | grep -v '^Picked up' | head -n 1 | grep -Eq 'version "25([."]|$)'; then
+    # without the user's JVM options: they may print first ("Picked up ...", or an AOT cache's
+    # warnings when it was made for another class path) or not apply to a bare `java -version`
+    if env -u JAVA_TOOL_OPTIONS -u JDK_JAVA_OPTIONS "$candidate/bin/java" -version 2>&1 | head -n 1 | grep -Eq 'version "25([."]|$)'; then
       export JAVA_HOME="$candidate"
       export PATH="$JAVA_HOME/bin:$PATH"
       return 0

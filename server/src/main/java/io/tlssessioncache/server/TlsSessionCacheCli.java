@@ -16,7 +16,7 @@ import picocli.CommandLine.Command;
         synopsisSubcommandLabel = "COMMAND",
         description = {"Stateful TLS session resumption for Netty servers, shared by a fleet: "
                 + "the ticket is a lookup key into a session store.", ""},
-        subcommands = {ServeCommand.class, io.tlssessioncache.server.admin.AdminCommand.class, CommandLine.HelpCommand.class})
+        subcommands = {ServeCommand.class, io.tlssessioncache.server.admin.AdminCommand.class, TrainCommand.class, CommandLine.HelpCommand.class})
 public final class TlsSessionCacheCli {
 
     private TlsSessionCacheCli() {
