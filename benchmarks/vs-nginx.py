@@ -444,16 +444,18 @@ class Harness:
         self.samples.append(sample)
         return sample
 
-    def warm_up(self, protocols, kinds, slice_seconds, budget):
+    def warm_up(self, protocols, kinds, slice_seconds, budget, least=0.0):
         """Mixed load per server (every row it serves, both protocols, at once, so that the JIT compiles with
         every path profiled), in slices, until its JIT threads use < 3% of its CPU in a slice or the budget is
-        spent; nginx gets one slice per row."""
+        spent (but for at least `least` seconds per JVM group: equal warm-ups for variants that compile at
+        different speeds, e.g. with and without an AOT cache); nginx gets one slice per row."""
         groups = {}
         for k in kinds:
             groups.setdefault(KINDS[k]["a"] if KINDS[k]["a"] != "serve-a" else "redis", []).append(k)
         for group, ks in groups.items():
             runs = [(k, p) for p in protocols for k in ks]
-            deadline = time.monotonic() + budget / max(1, len([g for g in groups if g != "nginx"]))
+            began = time.monotonic()
+            deadline = began + budget / max(1, len([g for g in groups if g != "nginx"]))
             while True:
                 shares = self.run_many(runs, slice_seconds)
                 # every JVM of the group on its own: a resuming Redis node compiles long after its peer
@@ -461,7 +463,7 @@ class Harness:
                 print(f"  warm-up {group:9} ({len(runs)} clients at once) JIT {share:5.1%} of its CPU"
                       + (f" (the most of {', '.join(f'{n} {x:.1%}' for n, x in shares.items())})" if len(shares) > 1 else ""),
                       flush=True)
-                if group == "nginx" or share < 0.03:
+                if group == "nginx" or (share < 0.03 and time.monotonic() - began >= least):
                     break
                 if time.monotonic() > deadline:
                     print(f"  warm-up budget spent; {group} still compiling", flush=True)
@@ -538,6 +540,9 @@ class Harness:
         serve = [os.path.join(self.args.root, "bin", "tls-session-cache"), "serve", "--listen", "127.0.0.1:0",
                  "--cert", cert, "--key", key, "--metrics-listen", "127.0.0.1:0"]
         env = dict(os.environ)
+        # serve as shipped: without a JDK AOT cache, whether or not this checkout has one (a variant can
+        # add -XX:AOTCache=FILE to its JVM options)
+        env["TLS_SESSION_CACHE_AOT_CACHE"] = os.path.join(work, "no-aot-cache")
         if self.args.java_options:
             env["JAVA_TOOL_OPTIONS"] = self.args.java_options
         self.servers["nginx"] = start_nginx(work, cert, key, cpu)
@@ -556,7 +561,7 @@ class Harness:
             f.write("1:" + base64.b64encode(secrets.token_bytes(32)).decode() + "\n")
         os.chmod(keys, 0o600)
         def variant_env(opts):
-            venv = dict(os.environ)
+            venv = dict(env)
             venv["JAVA_TOOL_OPTIONS"] = " ".join(x for x in (self.args.java_options, opts) if x)
             return venv
         for label, root, opts in self.args.variants:
@@ -841,6 +846,8 @@ def main():
     p.add_argument("--seconds", type=float)
     p.add_argument("--warmup", type=float)
     p.add_argument("--warmup-budget", type=float, help="most seconds of warm-up slices in all")
+    p.add_argument("--warmup-least", type=float, default=0.0,
+                   help="least seconds of warm-up per JVM group, even once its JIT is quiet (equal warm-ups for variants)")
     p.add_argument("--server-cpu", type=int, default=0)
     p.add_argument("--client-cpu", type=int, default=1)
     p.add_argument("--kinds", help="comma-separated subset of: " + ", ".join(KINDS) + " (partial run, no report)")
@@ -921,7 +928,7 @@ def main():
         h.start(work, jar_server, jar_bench, cert, key)
         print(f"vs-nginx: servers up ({', '.join(f'{n} {s.address}' for n, s in h.servers.items())})", flush=True)
         t_warm = time.monotonic()
-        h.warm_up(protocols, kinds, warmup, budget)
+        h.warm_up(protocols, kinds, warmup, budget, a.warmup_least)
         h.warm_seconds = time.monotonic() - t_warm
         print("vs-nginx: warm-up done", flush=True)
         for rnd in range(rounds):
