@@ -8,10 +8,13 @@ import io.tlssessioncache.core.SessionStore;
 import io.tlssessioncache.core.TestRecords;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.stream.Collectors;
 
 /** Helpers for admin tests (public: the server module's tests use them through the test-jar). */
 public final class AdminFixtures {
@@ -74,17 +77,26 @@ public final class AdminFixtures {
 
     /** Keys under {@code prefix} on a standalone server, counted with redis-cli (independently of the admin code). */
     public static long countKeys(RedisServer server, String prefix) {
-        // --no-raw: one quoted line per key, binary ones included (a raw key may hold a newline byte).
-        return server.cli("--no-raw", "--scan", "--pattern", prefix + ":*").lines().filter(l -> !l.isBlank()).count();
+        return keys(server, prefix).size();
     }
 
-    /** Keys under {@code prefix} over every master of a cluster. */
+    /**
+     * Distinct keys under {@code prefix} over every master of a cluster. Distinct: a node that has
+     * just become a replica can still be a master in another node's {@code CLUSTER NODES} for a
+     * moment, holding copies of its master's keys (one CI run counted a key twice that way).
+     */
     public static long countKeys(RedisCluster cluster, String prefix) {
-        long n = 0;
+        Set<String> all = new HashSet<>();
         for (RedisServer m : cluster.masters()) {
-            n += countKeys(m, prefix);
+            all.addAll(keys(m, prefix));
         }
-        return n;
+        return all.size();
+    }
+
+    private static Set<String> keys(RedisServer server, String prefix) {
+        // --no-raw: one quoted line per key, binary ones included (a raw key may hold a newline byte).
+        return server.cli("--no-raw", "--scan", "--pattern", prefix + ":*").lines().filter(l -> !l.isBlank())
+                .collect(Collectors.toSet());
     }
 
     public static List<String> lines(String s) {
