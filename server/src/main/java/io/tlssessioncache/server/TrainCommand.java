@@ -103,8 +103,7 @@ final class TrainCommand implements Callable<Integer> {
                     if (get(tls, server, PROTOCOLS.get(p), alpn, "train-full-" + (n++))) {
                         counts.unexpected++;
                     }
-                    counts.full[p]++;
-                    counts.offered[p]++;
+                    counts.full[p]++; // each full handshake is followed by one resumption offer
                     if (get(tls, server, PROTOCOLS.get(p), alpn, "train-resume-" + p)) {
                         counts.resumed[p]++;
                     }
@@ -148,7 +147,6 @@ final class TrainCommand implements Callable<Integer> {
 
     private static final class Counts {
         final long[] full = new long[PROTOCOLS.size()];
-        final long[] offered = new long[PROTOCOLS.size()];
         final long[] resumed = new long[PROTOCOLS.size()];
         long unexpected;
         long scrapes;
@@ -166,7 +164,7 @@ final class TrainCommand implements Callable<Integer> {
             StringBuilder s = new StringBuilder("trained for ").append(seconds).append(" s:");
             for (int p = 0; p < PROTOCOLS.size(); p++) {
                 s.append(' ').append(PROTOCOLS.get(p)).append(" full ").append(full[p])
-                        .append(", resumed ").append(resumed[p]).append(" of ").append(offered[p]).append(';');
+                        .append(", resumed ").append(resumed[p]).append(" of ").append(full[p]).append(';');
             }
             s.append(" metrics scrapes ").append(scrapes);
             if (unexpected > 0) {
