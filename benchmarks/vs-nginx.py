@@ -553,7 +553,8 @@ class Harness:
         rport = free_port()
         self.servers["redis"] = Server("redis", ["redis-server", "--port", str(rport), "--bind", "127.0.0.1", "--save", "",
                                                  "--appendonly", "no", "--daemonize", "no", "--loglevel", "warning"],
-                                       work, os.path.join(work, "redis.log"), cpu, ready_regex=None,
+                                       work, os.path.join(work, "redis.log"),
+                                       cpu if self.args.redis_cpu is None else self.args.redis_cpu, ready_regex=None,
                                        address=f"127.0.0.1:{rport}")
         wait_port(rport, "redis-server")
         keys = os.path.join(work, "sealing.keys")
@@ -721,7 +722,9 @@ def markdown(h, res, meta):
              "serve` as shipped (embedded store, default JVM options); **tcnative**: the same `serve` (same `ServerNode`, "
              "pipeline and page) with Netty's `SslProvider.OPENSSL` (netty-tcnative-boringssl-static) instead of this "
              "engine (`TcnativeServe`, benchmarks module); **Redis**: two `serve --store redis://…` processes (shared "
-             "sealing key file) and one `redis-server`, all on the same CPU: each client step makes a session on node A "
+             "sealing key file) and one `redis-server`, "
+             + ("all on the same CPU" if a.redis_cpu in (None, a.server_cpu) else f"`redis-server` on CPU {a.redis_cpu}")
+             + ": each client step makes a session on node A "
              "(a full handshake) and resumes it on node B.\n")
     L.append(f"Client: `benchmarks/vs-nginx.py client` (Python's `ssl`, {meta.get('client_openssl', 'the same OpenSSL')}), one connection at a time: "
              "TCP connect, handshake, `GET / HTTP/1.0`, the whole response read (so TLS 1.3 tickets arrive before the "
@@ -850,6 +853,8 @@ def main():
                    help="least seconds of warm-up per JVM group, even once its JIT is quiet (equal warm-ups for variants)")
     p.add_argument("--server-cpu", type=int, default=0)
     p.add_argument("--client-cpu", type=int, default=1)
+    p.add_argument("--redis-cpu", type=int, help="CPU for redis-server (default: the servers' CPU; the client's CPU "
+                   "stands in for Redis on its own host, as in production)")
     p.add_argument("--kinds", help="comma-separated subset of: " + ", ".join(KINDS) + " (partial run, no report)")
     p.add_argument("--protocols", default="TLSv1.3,TLSv1.2")
     p.add_argument("--from-json", metavar="FILE", help="render --out/--targets from a --json file of an earlier run "

@@ -240,7 +240,7 @@ final class SessionCache implements SessionStore {
             }
             if (deadlineNanos > 0 && !stage.isDone()) {
                 long left = deadlineNanos - (ticker.read() - start);
-                stage.orTimeout(Math.max(0, left), TimeUnit.NANOSECONDS); // the storage sees the timeout too
+                StoreDeadlines.orTimeout(stage, left); // the storage sees the timeout too
             }
             stage.whenComplete((found, e) -> answered(stage, retry));
             return result;

@@ -1,12 +1,12 @@
 package io.tlssessioncache.netty;
 
 import io.tlssessioncache.core.SessionRecord;
+import io.tlssessioncache.core.StoreDeadlines;
 
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ScheduledFuture;
-import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 
@@ -23,9 +23,6 @@ import java.util.concurrent.TimeoutException;
  * waits: it takes what is there and counts the rest as {@code notAwaited}.
  */
 abstract sealed class StoreWaitTask implements Runnable {
-    /** Deadlines of pending waits only (a store that answers at once needs no task at all). */
-    private static final ScheduledThreadPoolExecutor DEADLINES = deadlines();
-
     final OpenSslServerEngine engine;
     /** Completes (normally) once the waiting is over: answered, or the deadline passed. */
     final CompletableFuture<Void> ready = new CompletableFuture<>();
@@ -54,8 +51,8 @@ abstract sealed class StoreWaitTask implements Runnable {
         if (ready.isDone()) {
             return;
         }
-        ScheduledFuture<?> timer = DEADLINES.schedule(onDeadline, Math.max(0, deadlineNanos - System.nanoTime()),
-                TimeUnit.NANOSECONDS);
+        // the store's timer thread: this backup is later than the store's own deadline, so it wakes nobody
+        ScheduledFuture<?> timer = StoreDeadlines.schedule(onDeadline, deadlineNanos - System.nanoTime());
         ready.whenComplete((v, e) -> timer.cancel(false));
     }
 
@@ -114,15 +111,5 @@ abstract sealed class StoreWaitTask implements Runnable {
             }
             engine.taskDone(this);
         }
-    }
-
-    private static ScheduledThreadPoolExecutor deadlines() {
-        ScheduledThreadPoolExecutor e = new ScheduledThreadPoolExecutor(1, r -> {
-            Thread t = new Thread(r, "tls-session-store-deadlines");
-            t.setDaemon(true);
-            return t;
-        });
-        e.setRemoveOnCancelPolicy(true); // answered waits leave nothing queued
-        return e;
     }
 }
