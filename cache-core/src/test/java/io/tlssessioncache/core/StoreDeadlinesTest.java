@@ -26,9 +26,11 @@ class StoreDeadlinesTest {
         CompletableFuture<String> stage = new CompletableFuture<>();
         AtomicReference<String> thread = new AtomicReference<>();
         long t0 = System.nanoTime();
-        StoreDeadlines.orTimeout(stage, TimeUnit.MILLISECONDS.toNanos(40))
-                .whenComplete((v, e) -> thread.set(Thread.currentThread().getName()));
-        Throwable failure = stage.handle((v, e) -> e).get(5, TimeUnit.SECONDS);
+        Throwable failure = StoreDeadlines.orTimeout(stage, TimeUnit.MILLISECONDS.toNanos(40))
+                .handle((v, e) -> {
+                    thread.set(Thread.currentThread().getName());
+                    return e;
+                }).get(5, TimeUnit.SECONDS);
         assertTrue(System.nanoTime() - t0 >= TimeUnit.MILLISECONDS.toNanos(40), "not before the deadline");
         assertInstanceOf(TimeoutException.class, failure, "a store can tell 'too slow' from 'cancelled'");
         assertEquals("tls-session-store-deadlines", thread.get());
