@@ -51,7 +51,7 @@ abstract sealed class StoreWaitTask implements Runnable {
         if (ready.isDone()) {
             return;
         }
-        // the store's timer thread: this backup is later than the store's own deadline, so it wakes nobody
+        // the store's timer thread: a lookup's backup, later than the store's own deadline, wakes nobody
         ScheduledFuture<?> timer = StoreDeadlines.schedule(onDeadline, deadlineNanos - System.nanoTime());
         ready.whenComplete((v, e) -> timer.cancel(false));
     }

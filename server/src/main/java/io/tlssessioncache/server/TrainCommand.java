@@ -91,8 +91,10 @@ final class TrainCommand implements Callable<Integer> {
         long nextScrape = System.nanoTime();
         long n = 0;
         boolean alpn = false;
-        for (int p = 0; p < PROTOCOLS.size(); p++) { // the session the first offers resume
-            get(tls, server, PROTOCOLS.get(p), false, "train-resume-" + p);
+        // per protocol, the creation time of the session its next resumption offers (the first made here)
+        long[] offered = new long[PROTOCOLS.size()];
+        for (int p = 0; p < PROTOCOLS.size(); p++) {
+            offered[p] = get(tls, server, PROTOCOLS.get(p), false, "train-resume-" + p).sessionCreated();
         }
         try (HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build()) {
             while (System.nanoTime() < end) {
@@ -100,13 +102,19 @@ final class TrainCommand implements Callable<Integer> {
                 for (int p = 0; p < PROTOCOLS.size(); p++) {
                     // JSSE caches a client session per (host, port): a name of its own makes a full handshake,
                     // the protocol's fixed name offers the session its previous connection got.
-                    if (get(tls, server, PROTOCOLS.get(p), alpn, "train-full-" + (n++))) {
+                    if (get(tls, server, PROTOCOLS.get(p), alpn, "train-full-" + (n++)).serverResumed()) {
                         counts.unexpected++;
                     }
                     counts.full[p]++; // each full handshake is followed by one resumption offer
-                    if (get(tls, server, PROTOCOLS.get(p), alpn, "train-resume-" + p)) {
+                    Reply r = get(tls, server, PROTOCOLS.get(p), alpn, "train-resume-" + p);
+                    // the client's view: JSSE keeps a resumed session's creation time, a full handshake makes a new one
+                    boolean clientResumed = r.sessionCreated() == offered[p];
+                    if (clientResumed && r.serverResumed()) {
                         counts.resumed[p]++;
+                    } else if (clientResumed != r.serverResumed()) {
+                        counts.disagreed++;
                     }
+                    offered[p] = r.sessionCreated();
                 }
                 if (System.nanoTime() >= nextScrape) {
                     http.send(HttpRequest.newBuilder(metrics).timeout(Duration.ofSeconds(5)).build(),
@@ -119,8 +127,12 @@ final class TrainCommand implements Callable<Integer> {
         return counts;
     }
 
-    /** One connection with one request; whether the server says it resumed. */
-    private static boolean get(SSLContext tls, InetSocketAddress server, String protocol, boolean alpn, String cacheName)
+    /** What one connection showed: whether the server's page says it resumed, and the client's session. */
+    private record Reply(boolean serverResumed, long sessionCreated) {
+    }
+
+    /** One connection with one request. */
+    private static Reply get(SSLContext tls, InetSocketAddress server, String protocol, boolean alpn, String cacheName)
             throws IOException {
         try (Socket tcp = new Socket()) {
             tcp.connect(server, 5_000);
@@ -140,7 +152,7 @@ final class TrainCommand implements Callable<Integer> {
                 o.flush();
                 InputStream in = socket.getInputStream();
                 String body = new String(in.readAllBytes(), StandardCharsets.US_ASCII);
-                return body.contains("resumed: yes");
+                return new Reply(body.contains("resumed: yes"), socket.getSession().getCreationTime());
             }
         }
     }
@@ -149,6 +161,7 @@ final class TrainCommand implements Callable<Integer> {
         final long[] full = new long[PROTOCOLS.size()];
         final long[] resumed = new long[PROTOCOLS.size()];
         long unexpected;
+        long disagreed;
         long scrapes;
 
         boolean resumedEveryProtocol() {
@@ -169,6 +182,9 @@ final class TrainCommand implements Callable<Integer> {
             s.append(" metrics scrapes ").append(scrapes);
             if (unexpected > 0) {
                 s.append("; ").append(unexpected).append(" full-handshake connections resumed");
+            }
+            if (disagreed > 0) {
+                s.append("; ").append(disagreed).append(" connections where client and server disagreed on resumption");
             }
             return s.toString();
         }
