@@ -25,22 +25,30 @@ public final class StoreDeadlines {
     private StoreDeadlines() {
     }
 
-    /** Runs {@code action} on the timer thread after {@code delayNanos} unless cancelled first; it must not block. */
-    public static ScheduledFuture<?> schedule(Runnable action, long delayNanos) {
-        return TIMER.schedule(action, Math.max(0, delayNanos), TimeUnit.NANOSECONDS);
+    /**
+     * Runs {@code action} on the timer thread after {@code delayNanos} unless {@code done} completes
+     * first, which cancels the timer (waking nobody); nothing is scheduled if {@code done} is complete
+     * already. {@code action} must not block.
+     */
+    public static void atDeadline(CompletableFuture<?> done, long delayNanos, Runnable action) {
+        if (!done.isDone()) {
+            ScheduledFuture<?> timer = schedule(action, delayNanos);
+            done.whenComplete((v, e) -> timer.cancel(false));
+        }
     }
 
     /**
      * Completes {@code stage} with a {@link TimeoutException} if it is not complete within
-     * {@code delayNanos} (as {@link CompletableFuture#orTimeout} does); once it completes, the timer
-     * is cancelled.
+     * {@code delayNanos}, as {@link CompletableFuture#orTimeout} does.
      */
     public static <T> CompletableFuture<T> orTimeout(CompletableFuture<T> stage, long delayNanos) {
-        if (!stage.isDone()) {
-            ScheduledFuture<?> timer = schedule(() -> stage.completeExceptionally(new TimeoutException()), delayNanos);
-            stage.whenComplete((v, e) -> timer.cancel(false));
-        }
+        atDeadline(stage, delayNanos, () -> stage.completeExceptionally(new TimeoutException()));
         return stage;
+    }
+
+    /** Runs {@code action} on the timer thread after {@code delayNanos} unless cancelled first. */
+    static ScheduledFuture<?> schedule(Runnable action, long delayNanos) {
+        return TIMER.schedule(action, Math.max(0, delayNanos), TimeUnit.NANOSECONDS);
     }
 
     /** Deadlines pending (for tests: answered ones leave nothing queued). */

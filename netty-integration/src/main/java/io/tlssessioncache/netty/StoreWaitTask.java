@@ -6,7 +6,6 @@ import io.tlssessioncache.core.StoreDeadlines;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 
@@ -48,12 +47,8 @@ abstract sealed class StoreWaitTask implements Runnable {
 
     /** Completes {@link #ready} at the deadline with {@code onDeadline} (unless answered first). */
     void deadline(Runnable onDeadline) {
-        if (ready.isDone()) {
-            return;
-        }
         // the store's timer thread: a lookup's backup, later than the store's own deadline, wakes nobody
-        ScheduledFuture<?> timer = StoreDeadlines.schedule(onDeadline, deadlineNanos - System.nanoTime());
-        ready.whenComplete((v, e) -> timer.cancel(false));
+        StoreDeadlines.atDeadline(ready, deadlineNanos - System.nanoTime(), onDeadline);
     }
 
     /** Whether the task may go on now; waits for readiness unless it runs on the engine's own thread. */
