@@ -15,7 +15,8 @@ import java.util.concurrent.TimeoutException;
  * is removed without waking it; the JDK's own delay scheduler (JDK 25) wakes its thread for every
  * deadline and again for every cancellation. A remote lookup carries two deadlines (the store's, then
  * the engine's later backup), and nearly every lookup is answered in time: measured on a resuming
- * node, one wake-up of one timer thread per remote lookup instead of three on two threads.
+ * node, the timer threads ran 1.2 times per remote lookup instead of 3.0 (TLS 1.2; 2.2 instead of
+ * 4.1 for TLS 1.3, which also waits for its new ticket's write), one thread instead of two.
  *
  * <p>Infrastructure shared by this library's modules, not an extension point.
  */
